@@ -1,0 +1,113 @@
+"""Run a landed table's suite on a typed frame and return the problems, by line."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from functools import cache
+
+import great_expectations as gx
+import pandas as pd
+import polars as pl
+
+from expectations._base import PANDAS_TYPES
+
+from pipelines.contracts import CONTRACTS
+from pipelines.parse import LINE, Problem
+
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    success: bool
+    unexpected_count: int | None
+
+
+@dataclass(frozen=True)
+class Validation:
+    suite: str
+    outcomes: tuple[ExpectationOutcome, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def success(self) -> bool:
+        return all(o.success for o in self.outcomes)
+
+
+@cache
+def _batch_definition():
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    source = context.data_sources.add_pandas("landed")
+    return source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("whole")
+
+
+@cache
+def suite_for(source: str):
+    _batch_definition()  # suites need an active data context
+    return importlib.import_module(f"expectations.{source}").build_suite()
+
+
+def validate(frame: pl.DataFrame, source: str) -> Validation:
+    """Validate a frame already cast by ``pipelines.parse.coerce``."""
+    contract = CONTRACTS[source]
+    suite = suite_for(source)
+    pdf = _to_pandas(frame, contract)
+    pdf.index = frame[LINE].to_list()
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": pdf})
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE",
+                                                  "partial_unexpected_count": 0})
+    outcomes, problems = [], []
+    for r in result.results:
+        cfg = r.expectation_config
+        column = cfg.kwargs.get("column") or cfg.kwargs.get("column_A")
+        if "column_list" in cfg.kwargs:
+            column = ",".join(cfg.kwargs["column_list"])
+        count = r.result.get("unexpected_count")
+        raised = r.exception_info.get("raised_exception") if r.exception_info else False
+        outcomes.append(ExpectationOutcome(cfg.type, column, bool(r.success), count))
+        if r.success:
+            continue
+        lines = tuple(sorted(int(i) for i in (r.result.get("unexpected_index_list") or [])))
+        detail = _describe(cfg.type, cfg.kwargs, r.result)
+        if raised:
+            detail += f" (check could not run: {r.exception_info.get('exception_message')})"
+        problems.append(Problem(check=cfg.type, column=column, n_rows=int(count or len(lines)),
+                                lines=lines[:10], detail=detail))
+    return Validation(suite.name, tuple(outcomes), tuple(problems))
+
+
+def _to_pandas(frame: pl.DataFrame, contract) -> pd.DataFrame:
+    exprs = [
+        pl.col(c.name).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        if c.dtype == "timestamp" else pl.col(c.name)
+        for c in contract.columns
+    ]
+    pdf = frame.select(exprs).to_pandas()
+    return pdf.astype({c.name: PANDAS_TYPES[c.dtype][0] for c in contract.columns})
+
+
+def _describe(kind: str, kw: dict, result: dict) -> str:
+    match kind:
+        case "expect_column_to_exist":
+            return "column is missing"
+        case "expect_column_values_to_not_be_null":
+            return "required value is missing"
+        case "expect_column_values_to_be_in_set":
+            bad = sorted({str(v) for v in result.get("unexpected_list") or []})[:5]
+            return f"value not allowed ({', '.join(bad)}); allowed: {', '.join(kw['value_set'])}"
+        case "expect_column_values_to_be_between":
+            return f"value outside [{kw.get('min_value')}, {kw.get('max_value')}]"
+        case "expect_column_values_to_be_unique" | "expect_compound_columns_to_be_unique":
+            return "duplicate key"
+        case "expect_column_values_to_match_regex":
+            return f"value does not match {kw['regex']}"
+        case "expect_column_values_to_be_in_type_list":
+            return f"wrong type {result.get('observed_value')}; expected {kw['type_list']}"
+        case "expect_column_pair_values_a_to_be_greater_than_b":
+            return f"{kw['column_A']} is less than {kw['column_B']}"
+    return kind

@@ -1,0 +1,174 @@
+"""`observatory`: the command-line tool for the pipeline, the warehouse and the dashboard."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from observatory.settings import Settings, SettingsError, load_settings
+
+
+def _prefect_env(settings: Settings) -> None:
+    """Keep Prefect's state under --home and its telemetry off; set before importing it."""
+    os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+# -- commands ----------------------------------------------------------------------
+
+def cmd_generate(settings: Settings, args) -> int:
+    from pipelines.generate import DemoConfig, generate_demo
+
+    config = DemoConfig(
+        seed=args.seed, n_jobseekers=args.jobseekers, n_employers=args.employers,
+        months=args.months, end_month=args.end_month, n_interactions=args.interactions,
+        file_format=args.format,
+    )
+    settings.ensure_dirs()
+    started = time.perf_counter()
+    files = generate_demo(settings.landing_dir, config, progress=_say)
+    _say(f"wrote {len(files)} files to {settings.landing_dir} in "
+         f"{time.perf_counter() - started:.1f} s (synthetic demo data, seed {config.seed})")
+    return 0
+
+
+def cmd_refresh(settings: Settings, args) -> int:
+    _prefect_env(settings)
+    from pipelines.flows import refresh_flow
+
+    settings.ensure_dirs()
+    result = refresh_flow(home=str(settings.home))
+    ingest = result["ingest"]
+    _say(f"refresh {result['run_id']}: {ingest['files_loaded']} file(s) loaded "
+         f"({ingest['rows_loaded']:,} rows), {ingest['files_skipped']} skipped as already "
+         f"loaded, {ingest['files_rejected']} rejected")
+    for r in ingest["rejected"]:
+        _say(f"  rejected {r['source']}/{r['file']}: {r['reasons']}")
+    _say(f"published {result['build']['published']}")
+    return 0
+
+
+def cmd_serve(settings: Settings, args) -> int:
+    from dashboards.app import serve
+
+    _say(f"PES Observatory dashboard: http://{args.host}:{args.port}/  (Ctrl+C to stop)")
+    serve(settings, host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+def cmd_demo(settings: Settings, args) -> int:
+    """Generate the demo data (once), refresh, and serve: the quick start's main job."""
+    from pipelines.ingest import SYNTHETIC_MANIFEST
+
+    if not (settings.landing_dir / SYNTHETIC_MANIFEST).exists():
+        args.seed, args.jobseekers, args.employers, args.months = 42, 50_000, 2_000, 36
+        args.end_month, args.interactions, args.format = "2026-10", None, "parquet"
+        cmd_generate(settings, args)
+    else:
+        _say(f"demo data already in {settings.landing_dir}; not regenerated")
+    cmd_refresh(settings, args)
+    return cmd_serve(settings, args)
+
+
+def cmd_status(settings: Settings, args) -> int:
+    from observatory.status import collect_status, render_status
+
+    status = collect_status(settings)
+    if args.json:
+        print(json.dumps(status, indent=2, default=str))
+    else:
+        print(render_status(status))
+    return 0
+
+
+def cmd_sql(settings: Settings, args) -> int:
+    from observatory.analyst_sql import run_sql
+
+    print(run_sql(settings.published_db, args.query, args.format), end="")
+    return 0
+
+
+# -- parser ------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    home_parent = argparse.ArgumentParser(add_help=False)
+    home_parent.add_argument(
+        "--home", default=None,
+        help="working folder for landing/, quarantine/, warehouse/ and logs "
+             "(default: $OBSERVATORY_HOME or ./var)")
+
+    parser = argparse.ArgumentParser(
+        prog="observatory", description="PES Observatory: channel usage and labour-market "
+        "analytics for Public Employment Services.", parents=[home_parent])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = sub.add_parser("generate", parents=[home_parent],
+                         help="write synthetic demo data into the landing folder")
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--jobseekers", type=int, default=50_000)
+    gen.add_argument("--employers", type=int, default=2_000)
+    gen.add_argument("--months", type=int, default=36)
+    gen.add_argument("--end-month", default="2026-10", help="last month generated, YYYY-MM")
+    gen.add_argument("--interactions", type=int, default=None,
+                     help="exact number of interactions (default: as behaviour implies)")
+    gen.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    gen.set_defaults(func=cmd_generate)
+
+    ref = sub.add_parser("refresh", parents=[home_parent],
+                         help="ingest new landed files, then build and publish the warehouse")
+    ref.set_defaults(func=cmd_refresh)
+
+    for name, func, text in (("serve", cmd_serve, "run the dashboard"),
+                             ("demo", cmd_demo, "generate demo data, refresh, then serve")):
+        srv = sub.add_parser(name, parents=[home_parent], help=text)
+        srv.add_argument("--host", default="127.0.0.1")
+        srv.add_argument("--port", type=int, default=8050)
+        srv.add_argument("--debug", action="store_true", help="Dash debug mode (development)")
+        srv.set_defaults(func=func)
+
+    st = sub.add_parser("status", parents=[home_parent],
+                        help="what is loaded per source, the last refresh, validation results")
+    st.add_argument("--json", action="store_true", help="machine-readable output")
+    st.set_defaults(func=cmd_status)
+
+    sql = sub.add_parser("sql", parents=[home_parent],
+                         help="read-only SQL over the published warehouse")
+    sql.add_argument("query")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.set_defaults(func=cmd_sql)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.home)
+        return args.func(settings, args)
+    except (SettingsError, FileNotFoundError) as exc:
+        print(f"observatory: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from observatory.errors import user_facing
+
+        message = user_facing(exc)
+        if message is None:
+            raise
+        print(f"observatory: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

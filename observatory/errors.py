@@ -1,0 +1,15 @@
+"""Errors a user can act on are printed as one clear line, not a traceback."""
+
+from __future__ import annotations
+
+import duckdb
+
+from observatory.settings import MissingKeyError
+
+
+def user_facing(exc: BaseException) -> str | None:
+    if isinstance(exc, MissingKeyError):
+        return str(exc)
+    if isinstance(exc, duckdb.Error):
+        return f"SQL error: {exc}"
+    return None

@@ -1,0 +1,1 @@
+"""Prefect flows, their thin tasks, and the plain functions they call."""

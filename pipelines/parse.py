@@ -1,0 +1,167 @@
+"""Read a landed file and cast it to its contract's types, recording every value that fails.
+
+Plain functions: no Prefect, no DuckDB. Row numbers are the file's line numbers (header = 1),
+so a report points at the line a person opens in their editor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.contracts import Column, Contract
+
+LINE = "_line"
+
+_TRUE = ("true", "t", "1", "yes", "y")
+_FALSE = ("false", "f", "0", "no", "n")
+
+
+class UnreadableFileError(ValueError):
+    """The file cannot be read as a table of the expected format."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a file, or some of its rows, break the contract."""
+
+    check: str
+    column: str | None
+    n_rows: int
+    lines: tuple[int, ...] = ()
+    detail: str = ""
+
+    def describe(self) -> str:
+        where = f"column {self.column}: " if self.column else ""
+        sample = f" (lines {', '.join(map(str, self.lines))})" if self.lines else ""
+        return f"{where}{self.detail or self.check}: {self.n_rows} row(s){sample}"
+
+    def as_dict(self) -> dict:
+        return {
+            "check": self.check, "column": self.column, "n_rows": self.n_rows,
+            "lines": list(self.lines), "detail": self.detail,
+        }
+
+
+def read_landed(path: Path) -> pl.DataFrame:
+    """Read a CSV (every column as text) or Parquet file, adding its line numbers."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=True)
+            frame = frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns})
+        elif suffix == ".parquet":
+            frame = pl.read_parquet(path)
+        else:
+            raise UnreadableFileError(f"{path.name}: unsupported file type {suffix!r}; "
+                                      "expected .csv or .parquet")
+    except UnreadableFileError:
+        raise
+    except Exception as exc:  # Polars raises several error types for damaged files
+        raise UnreadableFileError(f"{path.name}: cannot be read ({exc.__class__.__name__}: "
+                                  f"{str(exc).splitlines()[0] if str(exc) else ''})") from exc
+    # CSV data starts on line 2; Parquet has no lines, so its rows count from 1.
+    first = 2 if suffix == ".csv" else 1
+    return frame.with_row_index(LINE, offset=first).with_columns(pl.col(LINE).cast(pl.Int64))
+
+
+def missing_columns(frame: pl.DataFrame, contract: Contract) -> list[str]:
+    return [c for c in contract.required if c not in frame.columns]
+
+
+def _parse_text(col: Column) -> pl.Expr:
+    s = pl.col(col.name).cast(pl.String).str.strip_chars()
+    return pl.when(s == "").then(None).otherwise(s)
+
+
+def _parse_bool(name: str) -> pl.Expr:
+    mapping = {v: True for v in _TRUE} | {v: False for v in _FALSE}
+    return (pl.col(name).cast(pl.String).str.strip_chars().str.to_lowercase()
+            .replace_strict(mapping, default=None, return_dtype=pl.Boolean))
+
+
+def _parse_timestamp(name: str, tz: str) -> pl.Expr:
+    """ISO 8601 to a UTC instant; naive times are local to the PES time zone."""
+    s = (pl.col(name).cast(pl.String).str.strip_chars()
+         .str.replace(r"^(\d{4}-\d{2}-\d{2})$", "${1}T00:00:00")
+         .str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]", "${1}T"))
+    aware = (s.str.replace(r"Z$", "+00:00")
+             .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", strict=False, time_unit="us"))
+    naive = s.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us")
+    return pl.coalesce(aware.dt.convert_time_zone("UTC"), _localise(naive, tz))
+
+
+def _localise(naive: pl.Expr, tz: str) -> pl.Expr:
+    # A wall-clock time skipped by the spring DST change is read one hour later, as
+    # clocks and most source systems do; ambiguous autumn times take the earlier instant.
+    local = naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+    shifted = (naive + pl.duration(hours=1)).dt.replace_time_zone(
+        tz, ambiguous="earliest", non_existent="null")
+    return pl.coalesce(local, shifted).dt.convert_time_zone("UTC")
+
+
+def _target(col: Column, dtype: pl.DataType, tz: str) -> pl.Expr:
+    """The expression casting one column to its contract type; failures become null."""
+    name = col.name
+    if col.dtype == "text":
+        return _parse_text(col)
+    if col.dtype == "bool":
+        return pl.col(name) if dtype == pl.Boolean else _parse_bool(name)
+    if col.dtype == "int":
+        if dtype.is_integer():
+            return pl.col(name).cast(pl.Int64)
+        if dtype.is_float():
+            f = pl.col(name)
+            return pl.when(f == f.round()).then(f).otherwise(None).cast(pl.Int64, strict=False)
+        return pl.col(name).cast(pl.String).str.strip_chars().cast(pl.Int64, strict=False)
+    if col.dtype == "float":
+        if dtype.is_numeric():
+            return pl.col(name).cast(pl.Float64)
+        return pl.col(name).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+    if col.dtype == "date":
+        if dtype == pl.Date:
+            return pl.col(name)
+        return pl.col(name).cast(pl.String).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+    if col.dtype == "timestamp":
+        if isinstance(dtype, pl.Datetime):
+            c = pl.col(name).dt.cast_time_unit("us")
+            return c.dt.convert_time_zone("UTC") if dtype.time_zone else _localise(c, tz)
+        return _parse_timestamp(name, tz)
+    raise ValueError(f"unknown contract type {col.dtype!r}")
+
+
+POLARS_TYPES: dict[str, pl.DataType] = {
+    "text": pl.String, "int": pl.Int64, "float": pl.Float64, "bool": pl.Boolean,
+    "date": pl.Date, "timestamp": pl.Datetime("us", "UTC"),
+}
+
+
+def coerce(frame: pl.DataFrame, contract: Contract, tz: str) -> tuple[pl.DataFrame, list[Problem]]:
+    """Cast ``frame`` to the contract, in contract order, keeping the line numbers.
+
+    Optional columns absent from the file come out as nulls. A present value that does not
+    parse is a problem, reported with its lines; it never becomes a silent null.
+    """
+    problems = []
+    typed = frame.select(
+        pl.col(LINE),
+        *[
+            (_target(c, frame.schema[c.name], tz) if c.name in frame.columns
+             else pl.lit(None)).cast(POLARS_TYPES[c.dtype]).alias(c.name)
+            for c in contract.columns
+        ],
+    )
+    for c in contract.columns:
+        if c.name not in frame.columns:
+            continue
+        raw_present = frame[c.name].cast(pl.String).str.strip_chars().fill_null("") != ""
+        failed = raw_present & typed[c.name].is_null()
+        if failed.any():
+            lines = typed.filter(failed)[LINE]
+            problems.append(Problem(
+                check="type", column=c.name, n_rows=int(failed.sum()),
+                lines=tuple(lines.head(10).to_list()), detail=f"not a valid {c.dtype}",
+            ))
+    return typed, problems

@@ -1,0 +1,40 @@
+"""Keyed pseudonyms: stable for a key, different across keys and identity spaces."""
+
+import hashlib
+import hmac
+
+import polars as pl
+
+from pipelines.contracts import INTERACTIONS, JOBSEEKERS
+from pipelines.pseudonymise import pseudonymise
+
+
+def expected(key: bytes, role: str, raw: str) -> str:
+    return hmac.new(key, f"{role}\x1f{raw}".encode(), hashlib.sha256).hexdigest()
+
+
+def test_person_ids_become_hmac_sha256_of_the_key():
+    frame = pl.DataFrame({"person_id": ["P1", "P2", "P1", None]})
+    out = pseudonymise(frame, JOBSEEKERS, b"k1")
+    assert out["person_id"].to_list() == [
+        expected(b"k1", "person", "P1"), expected(b"k1", "person", "P2"),
+        expected(b"k1", "person", "P1"), None]
+    assert pseudonymise(frame, JOBSEEKERS, b"k2")["person_id"][0] != out["person_id"][0]
+
+
+def test_party_id_follows_party_type_and_joins_the_register():
+    frame = pl.DataFrame({
+        "party_type": ["jobseeker", "employer", "jobseeker"],
+        "party_id": ["X1", "X1", "P9"],
+        "counsellor_id": ["C1", None, "C1"],
+    })
+    out = pseudonymise(frame, INTERACTIONS, b"k")
+    assert out["party_id"].to_list() == [
+        expected(b"k", "person", "X1"), expected(b"k", "employer", "X1"),
+        expected(b"k", "person", "P9")]
+    # A job-seeker's contacts carry the same pseudonym as their register rows.
+    register = pseudonymise(pl.DataFrame({"person_id": ["X1"]}), JOBSEEKERS, b"k")
+    assert out["party_id"][0] == register["person_id"][0]
+    assert out["counsellor_id"].to_list() == [expected(b"k", "counsellor", "C1"), None,
+                                              expected(b"k", "counsellor", "C1")]
+    assert out.height == 3

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: the only package that opens it for writing."""

@@ -1,0 +1,113 @@
+"""Write landed files into the raw layer: one transaction per file, with lineage."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import duckdb
+import polars as pl
+
+from pipelines.contracts import CONTRACTS
+
+
+def previous_version(con: duckdb.DuckDBPyConnection, source: str, file_name: str) -> str | None:
+    """The content hash loaded earlier under this source and file name, if any."""
+    rows = con.execute(
+        "select content_hash from meta.loaded_files where source = ? and file_name = ?",
+        [source, file_name]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def is_loaded(con: duckdb.DuckDBPyConnection, content_hash: str) -> str | None:
+    """The file name under which this exact content was loaded, if it was."""
+    rows = con.execute("select source || '/' || file_name from meta.loaded_files "
+                       "where content_hash = ?", [content_hash]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection, *, source: str, file_name: str, content_hash: str,
+    frame: pl.DataFrame, run_id: str, is_synthetic: bool, validation: list[dict],
+) -> str:
+    """Load one typed, pseudonymised frame; a corrected file replaces its previous version.
+
+    Everything (rows, lineage, validation results, the file event) commits together or not
+    at all, so a process killed mid-load leaves the warehouse as it was.
+    """
+    contract = CONTRACTS[source]
+    now = datetime.now(UTC)
+    incoming = frame.select(contract.names + ["_line"]).with_columns(
+        _source_file=pl.lit(file_name), _content_hash=pl.lit(content_hash),
+        _loaded_at=pl.lit(now).cast(pl.Datetime("us", "UTC")), _run_id=pl.lit(run_id),
+    ).to_arrow()
+    old_hash = previous_version(con, source, file_name)
+    con.begin()
+    try:
+        if old_hash is not None:
+            con.execute(f"delete from raw.{source} where _source_file = ?", [file_name])
+            con.execute("delete from meta.loaded_files where content_hash = ?", [old_hash])
+        con.register("incoming", incoming)
+        con.execute(f"insert into raw.{source} by name select * from incoming")
+        con.unregister("incoming")
+        con.execute(
+            "insert into meta.loaded_files values (?, ?, ?, ?, ?, ?, ?)",
+            [content_hash, source, file_name, frame.height, is_synthetic, now, run_id])
+        outcome = "replaced" if old_hash else "loaded"
+        record_event(con, run_id=run_id, source=source, file_name=file_name,
+                     content_hash=content_hash, outcome=outcome, n_rows=frame.height,
+                     detail=f"replaces content {old_hash[:12]}" if old_hash else None)
+        record_validation(con, run_id=run_id, source=source, file_name=file_name,
+                          content_hash=content_hash, outcomes=validation)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return outcome
+
+
+def record_event(con, *, run_id, source, file_name, content_hash, outcome, n_rows, detail=None):
+    con.execute(
+        "insert into meta.file_events values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, source, file_name, content_hash, outcome, n_rows, detail, datetime.now(UTC)])
+
+
+def record_validation(con, *, run_id, source, file_name, content_hash, outcomes: list[dict]):
+    if not outcomes:
+        return
+    now = datetime.now(UTC)
+    con.executemany(
+        "insert into meta.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[run_id, source, file_name, content_hash, o["suite"], o["expectation"], o["column"],
+          o["success"], o["unexpected_count"], now] for o in outcomes])
+
+
+def record_rejection(con, *, run_id, source, file_name, content_hash, reasons: list[dict],
+                     validation: list[dict]):
+    con.begin()
+    try:
+        record_event(con, run_id=run_id, source=source, file_name=file_name,
+                     content_hash=content_hash, outcome="rejected", n_rows=0,
+                     detail=json.dumps(reasons, ensure_ascii=False))
+        if content_hash:
+            record_validation(con, run_id=run_id, source=source, file_name=file_name,
+                              content_hash=content_hash, outcomes=validation)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def start_run(con, run_id: str, flow_run_id: str | None) -> None:
+    con.execute("insert into meta.refresh_runs (run_id, flow_run_id, started_at, status) "
+                "values (?, ?, ?, 'running')", [run_id, flow_run_id, datetime.now(UTC)])
+
+
+def finish_run(con, run_id: str, *, status: str, n_files_loaded=0, n_files_skipped=0,
+               n_files_rejected=0, n_rows_loaded=0, message: str | None = None) -> None:
+    con.execute(
+        "update meta.refresh_runs set finished_at = ?, status = ?, n_files_loaded = ?, "
+        "n_files_skipped = ?, n_files_rejected = ?, n_rows_loaded = ?, message = ? "
+        "where run_id = ?",
+        [datetime.now(UTC), status, n_files_loaded, n_files_skipped, n_files_rejected,
+         n_rows_loaded, message, run_id])
