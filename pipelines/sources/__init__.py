@@ -1,0 +1,1 @@
+"""One module per source: parsers that turn landed files into Polars frames."""
