@@ -153,3 +153,28 @@ AGENCIES = Contract(
 CONTRACTS: dict[str, Contract] = {c.source: c for c in (AGENCIES, JOBSEEKERS, VACANCIES, INTERACTIONS)}
 # Reference data first, so that facts always find their agency in the same refresh.
 LOAD_ORDER = ("agencies", "jobseekers", "vacancies", "interactions")
+
+
+def render_markdown() -> str:
+    """The column tables of docs/data-contracts.md; a test keeps the doc equal to them."""
+    out = []
+    for source in LOAD_ORDER:
+        c = CONTRACTS[source]
+        key = f" Unique key: `{c.unique_key}`." if c.unique_key else ""
+        out += [f"### `{source}`", "", f"{c.description}{key}", "",
+                "| column | type | required | allowed values | notes |",
+                "|---|---|---|---|---|"]
+        for col in c.columns:
+            allowed = " \\| ".join(f"`{v}`" for v in col.allowed) if col.allowed else ""
+            if col.min is not None or col.max is not None:
+                lo = "" if col.min is None else f"≥ {col.min:g}"
+                hi = "" if col.max is None else f"≤ {col.max:g}"
+                allowed = ", ".join(x for x in (lo, hi) if x)
+            if col.pattern:
+                allowed = f"matches `{col.pattern}`"
+            notes = col.description + (" Pseudonymised (HMAC-SHA256) at ingestion."
+                                       if col.pseudonymise else "")
+            out.append(f"| `{col.name}` | {col.dtype} | {'yes' if col.required else 'no'} "
+                       f"| {allowed} | {notes.strip()} |")
+        out.append("")
+    return "\n".join(out)

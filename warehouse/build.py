@@ -78,9 +78,9 @@ def audit(con: duckdb.DuckDBPyConnection, model: Model) -> list[str]:
 
 
 def build(con: duckdb.DuckDBPyConnection, *, timezone: str, run_id: str,
-          progress=None) -> list[tuple[Model, int]]:
+          progress=None, models_dir: Path = MODELS_DIR) -> list[tuple[Model, int]]:
     """Rebuild every model in one transaction; any audit failure rolls all of it back."""
-    models = discover_models()
+    models = discover_models(models_dir)
     # The time zone was validated by the settings; it is a zoneinfo name, not free text.
     con.execute(f"set variable pes_timezone = '{timezone}'")
     built = []
