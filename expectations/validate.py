@@ -52,33 +52,59 @@ def suite_for(source: str):
     return importlib.import_module(f"expectations.{source}").build_suite()
 
 
+FILE = "_file"
+
+
 def validate(frame: pl.DataFrame, source: str) -> Validation:
-    """Validate a frame already cast by ``pipelines.parse.coerce``."""
+    """Validate one file's frame, already cast by ``pipelines.parse.coerce``."""
+    return validate_files(frame.with_columns(pl.lit(0).alias(FILE)), source)[0]
+
+
+def validate_files(frame: pl.DataFrame, source: str) -> dict[int, Validation]:
+    """Validate the frames of several files of one source in a single GX run.
+
+    ``frame`` holds the files stacked, with the file's number in ``_file`` and its line in
+    ``_line``. GX costs most per run, not per row, so one run serves the whole batch; the
+    results are then split back per file, as if each had been validated on its own (but a
+    key repeated across two files of the batch fails in both).
+    """
     contract = CONTRACTS[source]
     suite = suite_for(source)
-    pdf = _to_pandas(frame, contract)
-    pdf.index = frame[LINE].to_list()
+    pdf = _to_pandas(frame, contract)  # indexed 0..n-1: the row's position in ``frame``
+    files = frame[FILE].to_numpy()
+    lines = frame[LINE].to_numpy()
+    file_numbers = sorted(set(files.tolist()))
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": pdf})
     result = batch.validate(suite, result_format={"result_format": "COMPLETE",
                                                   "partial_unexpected_count": 0})
-    outcomes, problems = [], []
+    outcomes = {f: [] for f in file_numbers}
+    problems = {f: [] for f in file_numbers}
     for r in result.results:
         cfg = r.expectation_config
         column = cfg.kwargs.get("column") or cfg.kwargs.get("column_A")
         if "column_list" in cfg.kwargs:
             column = ",".join(cfg.kwargs["column_list"])
-        count = r.result.get("unexpected_count")
         raised = r.exception_info.get("raised_exception") if r.exception_info else False
-        outcomes.append(ExpectationOutcome(cfg.type, column, bool(r.success), count))
-        if r.success:
-            continue
-        lines = tuple(sorted(int(i) for i in (r.result.get("unexpected_index_list") or [])))
-        detail = _describe(cfg.type, cfg.kwargs, r.result)
-        if raised:
-            detail += f" (check could not run: {r.exception_info.get('exception_message')})"
-        problems.append(Problem(check=cfg.type, column=column, n_rows=int(count or len(lines)),
-                                lines=lines[:10], detail=detail))
-    return Validation(suite.name, tuple(outcomes), tuple(problems))
+        rows = [int(i) for i in (r.result.get("unexpected_index_list") or [])]
+        by_file: dict[int, list[int]] = {}
+        for i in rows:
+            by_file.setdefault(int(files[i]), []).append(i)
+        for f in file_numbers:
+            positions = by_file.get(f, [])
+            bad = sorted(int(lines[i]) for i in positions)
+            # A check that failed without naming rows (say, a wrong type) fails every file.
+            success = bool(r.success) or (bool(rows) and not bad)
+            outcomes[f].append(ExpectationOutcome(cfg.type, column, success, len(bad)))
+            if success:
+                continue
+            values = pdf[column].iloc[positions].tolist() if column in pdf else []
+            detail = _describe(cfg.type, cfg.kwargs, r.result | {"unexpected_list": values})
+            if raised:
+                detail += f" (check could not run: {r.exception_info.get('exception_message')})"
+            problems[f].append(Problem(check=cfg.type, column=column, n_rows=len(bad),
+                                       lines=tuple(bad[:10]), detail=detail))
+    return {f: Validation(suite.name, tuple(outcomes[f]), tuple(problems[f]))
+            for f in file_numbers}
 
 
 def _to_pandas(frame: pl.DataFrame, contract) -> pd.DataFrame:
@@ -88,6 +114,7 @@ def _to_pandas(frame: pl.DataFrame, contract) -> pd.DataFrame:
         for c in contract.columns
     ]
     pdf = frame.select(exprs).to_pandas()
+    pdf.index = range(len(pdf))
     return pdf.astype({c.name: PANDAS_TYPES[c.dtype][0] for c in contract.columns})
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from observatory.settings import Settings
 from pipelines.contracts import CONTRACTS, LOAD_ORDER
@@ -88,29 +89,79 @@ def synthetic_hashes(landing_dir: Path) -> set[str]:
     return set(json.loads(manifest.read_text(encoding="utf-8")).get("files", {}).values())
 
 
-def check_file(landed: LandedFile, tz: str, key: bytes):
-    """Parse, type, pseudonymise and validate one file. Returns (frame, problems, outcomes)."""
-    from expectations.validate import validate  # GX is slow to import: only when ingesting
+# Files are validated together up to this many rows: GX costs most per run, not per row.
+VALIDATION_BATCH_ROWS = 2_000_000
 
+
+@dataclass
+class CheckedFile:
+    landed: LandedFile
+    frame: pl.DataFrame | None  # typed and pseudonymised; None when unreadable
+    problems: list[Problem]
+    outcomes: list[dict]
+
+
+def _prepare(landed: LandedFile, tz: str, key: bytes) -> CheckedFile:
+    """Read, type and pseudonymise one file; file-level problems stop it here."""
     contract = CONTRACTS[landed.source]
-    frame = read_landed(landed.path)
+    try:
+        frame = read_landed(landed.path)
+    except UnreadableFileError as exc:
+        return CheckedFile(landed, None, [Problem("readable", None, 0, detail=str(exc))], [])
     missing = missing_columns(frame, contract)
     if missing:
-        return None, [Problem("columns", None, 0, detail=f"required column(s) missing: "
-                              f"{', '.join(missing)}; found: {', '.join(frame.columns[1:])}")], []
+        found = ", ".join(c for c in frame.columns if c != "_line")
+        return CheckedFile(landed, None, [Problem(
+            "columns", None, 0,
+            detail=f"required column(s) missing: {', '.join(missing)}; found: {found}")], [])
     typed, problems = coerce(frame, contract, tz)
-    typed = pseudonymise(typed, contract, key)
-    validation = validate(typed, landed.source)
-    outcomes = [
-        {"suite": validation.suite, "expectation": o.expectation, "column": o.column,
-         "success": o.success, "unexpected_count": o.unexpected_count}
-        for o in validation.outcomes
-    ]
-    # A value that failed to parse also fails not-null; report it once, as the type error.
-    typed_cols = {p.column for p in problems}
-    problems += [p for p in validation.problems
-                 if not (p.check == "expect_column_values_to_not_be_null" and p.column in typed_cols)]
-    return typed, problems, outcomes
+    return CheckedFile(landed, pseudonymise(typed, contract, key), problems, [])
+
+
+def check_files(files: list[LandedFile], tz: str, key: bytes) -> Iterator[CheckedFile]:
+    """Parse, type, pseudonymise and validate files of one source, in as few GX runs as fit.
+
+    Yields each file once its batch is validated, so memory holds one batch at a time.
+    """
+    batch: list[CheckedFile] = []
+    for landed in files:
+        c = _prepare(landed, tz, key)
+        if c.frame is None:
+            yield c
+            continue
+        if batch and sum(b.frame.height for b in batch) + c.frame.height > VALIDATION_BATCH_ROWS:
+            yield from _validate_batch(batch)
+            batch = []
+        batch.append(c)
+    if batch:
+        yield from _validate_batch(batch)
+
+
+def _validate_batch(batch: list[CheckedFile]) -> list[CheckedFile]:
+    from expectations.validate import FILE, validate_files  # GX is slow to import
+
+    stacked = pl.concat([c.frame.with_columns(pl.lit(i).alias(FILE))
+                         for i, c in enumerate(batch)])
+    results = validate_files(stacked, batch[0].landed.source)
+    for i, c in enumerate(batch):
+        validation = results[i]
+        c.outcomes = [
+            {"suite": validation.suite, "expectation": o.expectation, "column": o.column,
+             "success": o.success, "unexpected_count": o.unexpected_count}
+            for o in validation.outcomes
+        ]
+        # A value that failed to parse also fails not-null: report it once, as a type error.
+        typed_cols = {p.column for p in c.problems}
+        c.problems += [p for p in validation.problems
+                       if not (p.check == "expect_column_values_to_not_be_null"
+                               and p.column in typed_cols)]
+    return batch
+
+
+def check_file(landed: LandedFile, tz: str, key: bytes):
+    """One file on its own: (typed frame, problems, validation outcomes)."""
+    c = next(check_files([landed], tz, key))
+    return c.frame, c.problems, c.outcomes
 
 
 def quarantine_file(settings: Settings, landed: LandedFile, run_id: str,
@@ -132,30 +183,31 @@ def quarantine_file(settings: Settings, landed: LandedFile, run_id: str,
     return target
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, landed: LandedFile, *,
-                run_id: str, key: bytes, synthetic: set[str]) -> FileOutcome:
-    source, name = landed.source, landed.name
-    if already := loading.is_loaded(con, landed.content_hash):
-        detail = f"same content already loaded as {already}"
-        loading.record_event(con, run_id=run_id, source=source, file_name=name,
-                             content_hash=landed.content_hash, outcome="skipped_duplicate",
-                             n_rows=0, detail=detail)
-        return FileOutcome(source, name, "skipped_duplicate", detail=detail)
-    try:
-        typed, problems, outcomes = check_file(landed, settings.timezone, key)
-    except UnreadableFileError as exc:
-        typed, problems, outcomes = None, [Problem("readable", None, 0, detail=str(exc))], []
-    if problems:
-        quarantine_file(settings, landed, run_id, problems)
-        loading.record_rejection(con, run_id=run_id, source=source, file_name=name,
-                                 content_hash=landed.content_hash,
-                                 reasons=[p.as_dict() for p in problems], validation=outcomes)
-        return FileOutcome(source, name, "rejected", problems=problems,
-                           detail="; ".join(p.describe() for p in problems))
+def skip_duplicate(con, landed: LandedFile, run_id: str, first: str) -> FileOutcome:
+    detail = f"same content already loaded as {first}"
+    loading.record_event(con, run_id=run_id, source=landed.source, file_name=landed.name,
+                         content_hash=landed.content_hash, outcome="skipped_duplicate",
+                         n_rows=0, detail=detail)
+    return FileOutcome(landed.source, landed.name, "skipped_duplicate", detail=detail)
+
+
+def settle(con, settings: Settings, c: CheckedFile, *, run_id: str,
+           synthetic: set[str]) -> FileOutcome:
+    """Load a checked file in one transaction, or set it aside whole with its report."""
+    landed = c.landed
+    if c.problems:
+        quarantine_file(settings, landed, run_id, c.problems)
+        loading.record_rejection(con, run_id=run_id, source=landed.source,
+                                 file_name=landed.name, content_hash=landed.content_hash,
+                                 reasons=[p.as_dict() for p in c.problems],
+                                 validation=c.outcomes)
+        return FileOutcome(landed.source, landed.name, "rejected", problems=c.problems,
+                           detail="; ".join(p.describe() for p in c.problems))
     outcome = loading.load_file(
-        con, source=source, file_name=name, content_hash=landed.content_hash, frame=typed,
-        run_id=run_id, is_synthetic=landed.content_hash in synthetic, validation=outcomes)
-    return FileOutcome(source, name, outcome, n_rows=typed.height)
+        con, source=landed.source, file_name=landed.name, content_hash=landed.content_hash,
+        frame=c.frame, run_id=run_id, is_synthetic=landed.content_hash in synthetic,
+        validation=c.outcomes)
+    return FileOutcome(landed.source, landed.name, outcome, n_rows=c.frame.height)
 
 
 def pseudonym_key_for(settings: Settings, files: list[LandedFile], synthetic: set[str]) -> bytes:
@@ -169,15 +221,31 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
     report = IngestReport()
     files = discover(settings.landing_dir)
     synthetic = synthetic_hashes(settings.landing_dir)
-    if not files:
+    pending: list[LandedFile] = []
+    seen: dict[str, str] = {}
+    for landed in files:
+        first = loading.is_loaded(con, landed.content_hash) or seen.get(landed.content_hash)
+        if first:
+            report.outcomes.append(skip_duplicate(con, landed, run_id, first))
+        else:
+            seen[landed.content_hash] = f"{landed.source}/{landed.name}"
+            pending.append(landed)
+    if not pending:
         return report
-    pending = [f for f in files if not loading.is_loaded(con, f.content_hash)]
-    key = pseudonym_key_for(settings, pending, synthetic) if pending else b""
-    for i, landed in enumerate(files, 1):
-        outcome = ingest_file(con, settings, landed, run_id=run_id, key=key, synthetic=synthetic)
-        report.outcomes.append(outcome)
+    key = pseudonym_key_for(settings, pending, synthetic)
+    done = len(files) - len(pending)
+    for source in LOAD_ORDER:
+        group = [f for f in pending if f.source == source]
+        if not group:
+            continue
         if progress:
-            progress(f"[{i}/{len(files)}] {landed.source}/{landed.name}: {outcome.outcome}"
-                     + (f" ({outcome.n_rows:,} rows)" if outcome.n_rows else "")
-                     + (f" - {outcome.detail}" if outcome.outcome == "rejected" else ""))
+            progress(f"checking {len(group)} {source} file(s)")
+        for c in check_files(group, settings.timezone, key):
+            outcome = settle(con, settings, c, run_id=run_id, synthetic=synthetic)
+            report.outcomes.append(outcome)
+            done += 1
+            if progress:
+                progress(f"[{done}/{len(files)}] {source}/{c.landed.name}: {outcome.outcome}"
+                         + (f" ({outcome.n_rows:,} rows)" if outcome.n_rows else "")
+                         + (f" - {outcome.detail}" if outcome.outcome == "rejected" else ""))
     return report

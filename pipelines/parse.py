@@ -138,30 +138,39 @@ POLARS_TYPES: dict[str, pl.DataType] = {
 }
 
 
+def _present(name: str, dtype: pl.DataType) -> pl.Expr:
+    """The raw value is there (not null, not blank)."""
+    if dtype == pl.String:
+        return pl.col(name).str.strip_chars().fill_null("") != ""
+    return pl.col(name).is_not_null()
+
+
 def coerce(frame: pl.DataFrame, contract: Contract, tz: str) -> tuple[pl.DataFrame, list[Problem]]:
     """Cast ``frame`` to the contract, in contract order, keeping the line numbers.
 
     Optional columns absent from the file come out as nulls. A present value that does not
     parse is a problem, reported with its lines; it never becomes a silent null.
     """
+    present = [c for c in contract.columns if c.name in frame.columns]
+    typed_exprs = {
+        c.name: (_target(c, frame.schema[c.name], tz) if c.name in frame.columns
+                 else pl.lit(None)).cast(POLARS_TYPES[c.dtype])
+        for c in contract.columns
+    }
+    failed_exprs = [
+        (_present(c.name, frame.schema[c.name]) & typed_exprs[c.name].is_null())
+        .alias(f"_failed_{c.name}")
+        for c in present
+    ]
+    both = frame.lazy().select(
+        pl.col(LINE), *[e.alias(n) for n, e in typed_exprs.items()], *failed_exprs
+    ).collect()
     problems = []
-    typed = frame.select(
-        pl.col(LINE),
-        *[
-            (_target(c, frame.schema[c.name], tz) if c.name in frame.columns
-             else pl.lit(None)).cast(POLARS_TYPES[c.dtype]).alias(c.name)
-            for c in contract.columns
-        ],
-    )
-    for c in contract.columns:
-        if c.name not in frame.columns:
-            continue
-        raw_present = frame[c.name].cast(pl.String).str.strip_chars().fill_null("") != ""
-        failed = raw_present & typed[c.name].is_null()
-        if failed.any():
-            lines = typed.filter(failed)[LINE]
-            problems.append(Problem(
-                check="type", column=c.name, n_rows=int(failed.sum()),
-                lines=tuple(lines.head(10).to_list()), detail=f"not a valid {c.dtype}",
-            ))
-    return typed, problems
+    for c in present:
+        failed = both[f"_failed_{c.name}"]
+        n_failed = int(failed.sum())
+        if n_failed:
+            lines = both.filter(failed)[LINE].head(10).to_list()
+            problems.append(Problem(check="type", column=c.name, n_rows=n_failed,
+                                    lines=tuple(lines), detail=f"not a valid {c.dtype}"))
+    return both.select(LINE, *typed_exprs), problems
