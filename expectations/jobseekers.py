@@ -12,5 +12,6 @@ def build_suite():
     suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(
         column_list=["person_id", "registered_on"]))
     suite.add_expectation(gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-        column_A="exited_on", column_B="registered_on", or_equal=True, ignore_row_if="either_value_is_missing"))
+        column_A="exited_on", column_B="registered_on", or_equal=True,
+        ignore_row_if="either_value_is_missing"))
     return suite

@@ -12,7 +12,6 @@ import pandas as pd
 import polars as pl
 
 from expectations._base import PANDAS_TYPES
-
 from pipelines.contracts import CONTRACTS
 from pipelines.parse import LINE, Problem
 

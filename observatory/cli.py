@@ -7,8 +7,8 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
+from observatory.import_cmd import add_import_parser
 from observatory.settings import Settings, SettingsError, load_settings
 
 
@@ -55,6 +55,10 @@ def cmd_refresh(settings: Settings, args) -> int:
          f"loaded, {ingest['files_rejected']} rejected")
     for r in ingest["rejected"]:
         _say(f"  rejected {r['source']}/{r['file']}: {r['reasons']}")
+    official = result["official"]
+    if official["files_loaded"] or official.get("files_failed"):
+        _say(f"official statistics: {official['files_loaded']} file(s) imported, "
+             f"{official.get('files_failed', 0)} failed (see `observatory status`)")
     _say(f"published {result['build']['published']}")
     return 0
 
@@ -147,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("query")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql.set_defaults(func=cmd_sql)
+
+    add_import_parser(sub, home_parent)
     return parser
 
 

@@ -108,11 +108,14 @@ def build_warehouse_flow(home: str | None = None, run_id: str | None = None,
 @flow(name="refresh", log_prints=True)
 def refresh_flow(home: str | None = None) -> dict:
     """Ingest new landed files, rebuild the warehouse and publish it for the dashboard."""
+    from pipelines.official import import_official_files  # it builds on this module's tasks
+
     run_id = _run_id()
     record_run(home, run_id, "running", start=True)
     ingest = None
     try:
         ingest = ingest_landing_flow(home, run_id)
+        official = import_official_files(home, run_id, None, None)
         build = build_warehouse_flow(home, run_id, publish=False)
         # Record success before publishing, so the snapshot carries its own run's record.
         record_run(home, run_id, "completed", ingest)
@@ -120,4 +123,4 @@ def refresh_flow(home: str | None = None) -> dict:
     except BaseException as exc:
         record_run(home, run_id, "failed", ingest, message=f"{exc.__class__.__name__}: {exc}")
         raise
-    return {"run_id": run_id, "ingest": ingest, "build": build}
+    return {"run_id": run_id, "ingest": ingest, "official": official, "build": build}

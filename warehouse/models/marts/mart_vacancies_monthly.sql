@@ -24,7 +24,7 @@ select
     g.isco_major_group_label,
     e.employer_size,
     count(*) filter (where e.event = 'posted') as n_vacancies_posted,
-    coalesce(sum(e.n_positions) filter (where e.event = 'posted'), 0) as n_positions_posted,
+    coalesce(sum(e.n_positions) filter (where e.event = 'posted'), 0)::bigint as n_positions_posted,
     count(*) filter (where e.event = 'closed') as n_vacancies_closed,
     count(*) filter (where e.event = 'closed' and e.close_reason = 'filled_pes') as n_filled_pes,
     count(*) filter (where e.event = 'closed' and e.close_reason = 'filled_other') as n_filled_other,

@@ -1,0 +1,1 @@
+"""Dash dashboards over the published warehouse: ``create_app(settings)`` in dashboards.app."""
