@@ -20,8 +20,10 @@ import dash
 import duckdb
 import polars as pl
 
+from warehouse.db import OFFLINE
+
 # No extension is ever fetched or loaded: the snapshot needs none, and there is no network.
-READ_ONLY_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+READ_ONLY_CONFIG = OFFLINE  # the same config everywhere: DuckDB refuses a second one per file
 
 
 class NoDataYet(RuntimeError):

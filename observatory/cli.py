@@ -25,6 +25,17 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
+def _log_to_file(settings: Settings) -> None:
+    """Keep the flows' logs under <home>/logs as well as on the console."""
+    import logging
+
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(settings.logs_dir / "observatory.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(name).addHandler(handler)
+
+
 # -- commands ----------------------------------------------------------------------
 
 def cmd_generate(settings: Settings, args) -> int:
@@ -48,6 +59,7 @@ def cmd_refresh(settings: Settings, args) -> int:
     from pipelines.flows import refresh_flow
 
     settings.ensure_dirs()
+    _log_to_file(settings)
     result = refresh_flow(home=str(settings.home))
     ingest = result["ingest"]
     _say(f"refresh {result['run_id']}: {ingest['files_loaded']} file(s) loaded "

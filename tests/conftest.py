@@ -58,3 +58,19 @@ def make_settings(home: Path, **overrides):
     settings = replace(load_settings(home), **overrides)
     settings.ensure_dirs()
     return settings
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_published_snapshots():
+    """Close the dashboards' cached connections after each module.
+
+    DuckDB refuses a connection to a file that is already open in the process with another
+    configuration (the analysts' `observatory sql` one, say), which separate processes never hit.
+    """
+    yield
+    import sys
+
+    db = sys.modules.get("dashboards.db")
+    if db is not None:
+        for warehouse in list(db._WAREHOUSES.values()):
+            warehouse.close()

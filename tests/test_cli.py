@@ -6,11 +6,11 @@ import json
 import subprocess
 import sys
 
-import duckdb
 import polars as pl
 import pytest
 
 from observatory.cli import main
+from warehouse.db import connect_published
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
@@ -23,7 +23,7 @@ def test_status_json_reports_every_source(demo_home, capsys):
     code, out, _ = run(capsys, "status", "--json", "--home", str(demo_home.home))
     assert code == 0
     status = json.loads(out)
-    con = duckdb.connect(str(demo_home.published_db), read_only=True)
+    con = connect_published(demo_home.published_db)
     try:
         for source, s in status["sources"].items():
             n_rows = con.execute(f"select count(*) from raw.{source}").fetchall()[0][0]
@@ -50,7 +50,7 @@ def test_sql_output_equals_the_warehouse(demo_home, capsys, fmt):
              "group by channel order by channel")
     code, out, _ = run(capsys, "sql", query, "--format", fmt, "--home", str(demo_home.home))
     assert code == 0
-    con = duckdb.connect(str(demo_home.published_db), read_only=True)
+    con = connect_published(demo_home.published_db)
     expected = con.execute(query).fetchall()
     con.close()
     if fmt == "csv":

@@ -6,8 +6,9 @@ import re
 import sys
 from pathlib import Path
 
-import duckdb
 import polars as pl
+
+from warehouse.db import connect_published
 
 sys.path.insert(0, str(Path(__file__).parent / "warehouse"))
 from recompute import read_source  # noqa: E402
@@ -26,7 +27,7 @@ def raw_identifiers(landing: Path) -> set[str]:
 def test_no_raw_identifier_in_any_table(demo_home):
     raw = raw_identifiers(demo_home.landing_dir)
     assert len(raw) > 1000
-    con = duckdb.connect(str(demo_home.published_db), read_only=True)
+    con = connect_published(demo_home.published_db)
     try:
         columns = con.execute(
             "select table_schema, table_name, column_name from information_schema.columns "

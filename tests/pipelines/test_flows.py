@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 
-import duckdb
 import pytest
 
 from pipelines.contracts import LOAD_ORDER
 from pipelines.ingest import discover, ingest_landing
-from warehouse.db import connect_build
+from warehouse.db import connect_build, connect_published
 
 
 def counts(path) -> dict[str, int]:
-    con = duckdb.connect(str(path), read_only=True)
+    con = connect_published(path)
     try:
         return {s: con.execute(f"select count(*) from raw.{s}").fetchall()[0][0]
                 for s in LOAD_ORDER}
@@ -28,7 +27,7 @@ def test_refresh_loads_every_landed_file(demo_build):
     assert result["ingest"]["files_loaded"] == len(landed) > 4
     assert result["ingest"]["files_rejected"] == 0
     assert settings.published_db.exists()
-    con = duckdb.connect(str(settings.published_db), read_only=True)
+    con = connect_published(settings.published_db)
     try:
         (is_synthetic, run_id), = con.execute(
             "select is_synthetic, refresh_run_id from meta.dataset").fetchall()

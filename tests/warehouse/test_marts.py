@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -14,10 +13,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 import recompute  # noqa: E402
 
 from warehouse.build import discover_models  # noqa: E402
+from warehouse.db import connect_published  # noqa: E402
 
 
 def mart(settings, name: str) -> pl.DataFrame:
-    con = duckdb.connect(str(settings.published_db), read_only=True)
+    con = connect_published(settings.published_db)
     try:
         return con.sql(f"select * from marts.{name}").pl()
     finally:
@@ -50,7 +50,7 @@ def test_vacancies_mart_matches_recomputation(demo_home):
 
 
 def test_every_model_is_non_empty_and_keyed(demo_home):
-    con = duckdb.connect(str(demo_home.published_db), read_only=True)
+    con = connect_published(demo_home.published_db)
     try:
         for model in discover_models():
             n = con.execute(f"select count(*) from {model.relation}").fetchall()[0][0]
