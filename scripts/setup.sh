@@ -5,14 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_test=0
-[[ "${1:-}" == "--test" ]] && want_test=1
-
 PYTHON="${PYTHON:-python3}"
 VENV=.venv
-extras=""
-(( want_test )) && extras="[test]"
-stamp="$VENV/.installed$( (( want_test )) && echo -test)"
+want_test=0 extras="" stamp="$VENV/.installed"
+if [[ "${1:-}" == "--test" ]]; then
+  want_test=1 extras="[test]" stamp="$VENV/.installed-test"
+fi
 fingerprint="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 
 if [[ ! -x "$VENV/bin/python" ]]; then
@@ -33,7 +31,7 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$fingerprint" ]]; then
   echo "    done in $((SECONDS - started)) s"
 fi
 
-if (( want_test )) && { [[ ! -x /usr/bin/chromium ]] || [[ ! -x /usr/bin/chromedriver ]]; }; then
+if [[ $want_test == 1 ]] && { [[ ! -x /usr/bin/chromium ]] || [[ ! -x /usr/bin/chromedriver ]]; }; then
   if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
     echo "==> installing Debian chromium and chromium-driver for the browser tests"
     export DEBIAN_FRONTEND=noninteractive
