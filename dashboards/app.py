@@ -9,11 +9,11 @@ from dash import ALL, Input, Output, dcc, html
 
 from dashboards import db
 from dashboards.components import filters
-from dashboards.pages import channels, overview
+from dashboards.pages import channels, labour_market, overview
 from observatory.settings import Settings
 
 ASSETS = Path(__file__).parent / "assets"
-PAGES = (overview, channels)
+PAGES = (overview, channels, labour_market)
 
 # lang for screen readers; no <footer> around the scripts (it would be a second contentinfo).
 INDEX = """<!DOCTYPE html>

@@ -287,3 +287,69 @@ def bmo_by_occupation_region(published_db: Path | str, region_code: str | None =
         group by year, region_code, region_name, family_code, family_label, bmo_code, bmo_label
         order by year, region_code, bmo_code
     """, params)
+
+
+_BMO_GROUPS = {
+    "family": ("family_code", "family_label"),
+    "region": ("region_code", "region_name"),
+    "occupation": ("family_code", "family_label", "bmo_code", "bmo_label"),
+}
+
+
+def bmo_totals(published_db: Path | str, by: str, region_code: str | None = None,
+               year: int | None = None) -> pl.DataFrame:
+    """BMO recruitment projects per occupation family, region or occupation, secrecy-aware.
+
+    Same rules as `bmo_by_occupation_region`, applied to the cells of each group (the shares
+    of a family cannot be recomputed from that function's per-occupation shares). n_cells
+    counts the employment-area × occupation cells of the group.
+    """
+    if by not in _BMO_GROUPS:
+        raise ValueError(f"by must be one of {sorted(_BMO_GROUPS)}, not {by!r}")
+    columns = ", ".join(_BMO_GROUPS[by])
+    clauses, params = [], {}
+    for column, value in (("region_code", region_code), ("year", year)):
+        if value is not None:
+            clauses.append(f"{column} = ${column}")
+            params[column] = value
+    where = f"where {' and '.join(clauses)}" if clauses else ""
+    return _frame(published_db, f"""
+        select year, {columns},
+               count(*) as n_cells,
+               cast(sum(n_projects) as bigint) as n_projects,
+               count(*) filter (where is_secret_projects) as n_secret_projects,
+               cast(sum(n_projects_difficult) as bigint) as n_projects_difficult,
+               count(*) filter (where is_secret_difficult) as n_secret_difficult,
+               cast(sum(n_projects_seasonal) as bigint) as n_projects_seasonal,
+               count(*) filter (where is_secret_seasonal) as n_secret_seasonal,
+               cast(sum(n_projects_difficult) filter (
+                        where not is_secret_projects and not is_secret_difficult) as double)
+                 / nullif(sum(n_projects) filter (
+                        where not is_secret_projects and not is_secret_difficult), 0)
+                 as share_difficult,
+               cast(sum(n_projects_seasonal) filter (
+                        where not is_secret_projects and not is_secret_seasonal) as double)
+                 / nullif(sum(n_projects) filter (
+                        where not is_secret_projects and not is_secret_seasonal), 0)
+                 as share_seasonal,
+               any_value(source_file) as source_file
+        from official.bmo
+        {where}
+        group by year, {columns}
+        order by year, {columns}
+    """, params)
+
+
+def nuts_boundaries(published_db: Path | str) -> pl.DataFrame:
+    """NUTS 2021 'regions' boundaries loaded, per level, in the order `nuts_choropleth_data`
+    prefers them (the first row of a level is the file its map draws), with their import."""
+    return _frame(published_db, """
+        select g.level, g.scale, g.n_features, g.source_file, i.loaded_at,
+               i.source_updated_on, i.attribution
+        from official.nuts_geometry as g
+        left join official.imports as i on i.file_name = g.source_file
+        where g.nuts_version = $nuts_version and g.geometry_kind = 'regions'
+        order by g.level,
+                 try_cast(regexp_extract(g.scale, '^(\\d+)', 1) as integer) nulls last,
+                 g.source_file
+    """, {"nuts_version": NUTS_VERSION})

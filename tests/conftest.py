@@ -15,6 +15,26 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+SHARED_DATA_SKIP = "../shared/data is absent: the real public files are needed for this test"
+
+
+def shared_data_dir() -> Path:
+    """`<repo root>/../shared/data`, or OBSERVATORY_SHARED_DATA when set."""
+    override = os.environ.get("OBSERVATORY_SHARED_DATA")
+    if override:
+        return Path(override).resolve()
+    return (ROOT / ".." / "shared" / "data").resolve()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public files, read in place (never copied into the repo); skips when absent."""
+    folder = shared_data_dir()
+    if not folder.is_dir():
+        pytest.skip(SHARED_DATA_SKIP)
+    return folder
+
+
 # The small demo used across the suite: big enough for every segment and mart cell to show.
 SMALL_DEMO = dict(seed=7, n_jobseekers=1_500, n_employers=120, months=12, end_month="2026-06")
 

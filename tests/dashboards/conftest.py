@@ -208,3 +208,14 @@ def marts(dash_settings: Settings) -> dict[str, pl.DataFrame]:
             "marts.mart_vacancies_monthly", "meta.dataset", "core.dim_region")}
     finally:
         con.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_dash_app_context():
+    """Dash sets its app context var in the caller's context (dash._get_app.with_app_context),
+    so an app used by one test would answer dash.get_app() in the next. Start each test clean."""
+    from dash._get_app import app_context
+
+    token = app_context.set(None)
+    yield
+    app_context.reset(token)
