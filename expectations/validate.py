@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import great_expectations as gx
@@ -31,6 +31,10 @@ class Validation:
     suite: str
     outcomes: tuple[ExpectationOutcome, ...]
     problems: tuple[Problem, ...]
+    # line -> reasons, for the checks a single row can fail (its row goes to quarantine)
+    row_reasons: dict[int, list[str]] = field(default_factory=dict)
+    # checks failed by the file as a whole (a wrong column type): the file is set aside
+    file_problems: tuple[Problem, ...] = ()
 
     @property
     def success(self) -> bool:
@@ -78,6 +82,8 @@ def validate_files(frame: pl.DataFrame, source: str) -> dict[int, Validation]:
                                                   "partial_unexpected_count": 0})
     outcomes = {f: [] for f in file_numbers}
     problems = {f: [] for f in file_numbers}
+    row_reasons: dict[int, dict[int, list[str]]] = {f: {} for f in file_numbers}
+    file_problems = {f: [] for f in file_numbers}
     for r in result.results:
         cfg = r.expectation_config
         column = cfg.kwargs.get("column") or cfg.kwargs.get("column_A")
@@ -100,10 +106,48 @@ def validate_files(frame: pl.DataFrame, source: str) -> dict[int, Validation]:
             detail = _describe(cfg.type, cfg.kwargs, r.result | {"unexpected_list": values})
             if raised:
                 detail += f" (check could not run: {r.exception_info.get('exception_message')})"
-            problems[f].append(Problem(check=cfg.type, column=column, n_rows=len(bad),
-                                       lines=tuple(bad[:10]), detail=detail))
-    return {f: Validation(suite.name, tuple(outcomes[f]), tuple(problems[f]))
+            problem = Problem(check=cfg.type, column=column, n_rows=len(bad),
+                              lines=tuple(bad[:10]), detail=detail)
+            problems[f].append(problem)
+            if cfg.type in UNIQUENESS:
+                continue  # duplicates are kept once and reported, not quarantined
+            if cfg.type not in ROW_LEVEL or raised or not positions:
+                file_problems[f].append(problem)
+                continue
+            for i in positions:
+                value = pdf[column].iloc[i] if column in pdf else None
+                row_reasons[f].setdefault(int(lines[i]), []).append(
+                    _row_reason(cfg.type, cfg.kwargs, column, value))
+    return {f: Validation(suite.name, tuple(outcomes[f]), tuple(problems[f]), row_reasons[f],
+                          tuple(file_problems[f]))
             for f in file_numbers}
+
+
+UNIQUENESS = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+ROW_LEVEL = {
+    "expect_column_values_to_not_be_null", "expect_column_values_to_be_in_set",
+    "expect_column_values_to_be_between", "expect_column_values_to_match_regex",
+    "expect_column_pair_values_a_to_be_greater_than_b",
+}
+
+
+def _row_reason(kind: str, kw: dict, column: str, value) -> str:
+    """One row's reason, as a person reads it in the quarantine listing."""
+    match kind:
+        case "expect_column_values_to_not_be_null":
+            return f"{column}: required value is missing"
+        case "expect_column_values_to_be_in_set":
+            return f"{column}: {value!s} is not an allowed code"
+        case "expect_column_values_to_be_between":
+            bounds = [f"≥ {kw['min_value']:g}" if kw.get("min_value") is not None else "",
+                      f"≤ {kw['max_value']:g}" if kw.get("max_value") is not None else ""]
+            return f"{column}: {value!s} is out of range ({' '.join(b for b in bounds if b)})"
+        case "expect_column_values_to_match_regex":
+            return f"{column}: {value!s} does not match {kw['regex']}"
+        case "expect_column_pair_values_a_to_be_greater_than_b":
+            return f"{kw['column_A']} is before {kw['column_B']}" if "_on" in kw["column_A"] \
+                else f"{kw['column_A']} is less than {kw['column_B']}"
+    return f"{column}: {kind}"
 
 
 def _to_pandas(frame: pl.DataFrame, contract) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import time
 
 from observatory.import_cmd import add_import_parser
 from observatory.settings import Settings, SettingsError, load_settings
+from pipelines.contracts import CONTRACTS
 
 
 def _prefect_env(settings: Settings) -> None:
@@ -108,6 +109,12 @@ def cmd_status(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_quarantine(settings: Settings, args) -> int:
+    from observatory.quarantine_cmd import run
+
+    return run(settings, args)
+
+
 def cmd_sql(settings: Settings, args) -> int:
     from observatory.analyst_sql import run_sql
 
@@ -163,6 +170,23 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("query")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql.set_defaults(func=cmd_sql)
+
+    q = sub.add_parser("quarantine", parents=[home_parent],
+                       help="inspect what was set aside, and replay it once fixed")
+    qsub = q.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ql = qsub.add_parser("list", parents=[home_parent], help="rejected files and quarantined rows")
+    ql.add_argument("--all", action="store_true", help="also rows already replayed or superseded")
+    ql.add_argument("--json", action="store_true")
+    qs = qsub.add_parser("show", parents=[home_parent],
+                         help="the rows (or the report) of one item of the list")
+    qs.add_argument("item", help="a quarantine file as listed (e.g. interactions/rows/...jsonl) "
+                                 "or a rejected file's name")
+    qs.add_argument("--limit", type=int, default=50)
+    qs.add_argument("--json", action="store_true")
+    qr = qsub.add_parser("replay", parents=[home_parent],
+                         help="re-ingest open quarantined rows with the current mappings and data")
+    qr.add_argument("--source", choices=sorted(CONTRACTS), default=None)
+    q.set_defaults(func=cmd_quarantine)
 
     add_import_parser(sub, home_parent)
     return parser

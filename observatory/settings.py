@@ -35,6 +35,9 @@ class Settings:
     min_survey_n: int = 30
     pseudonym_key_file: Path | None = None
     disclosure: DisclosureThresholds = field(default_factory=DisclosureThresholds)
+    # Per-source file format: {"interactions": {"encoding": "cp1252", "separator": ";"}, ...}
+    sources: dict = field(default_factory=dict)
+    mappings_file: Path | None = None
 
     # -- paths -----------------------------------------------------------------
     @property
@@ -70,6 +73,45 @@ class Settings:
     @property
     def key_file(self) -> Path:
         return self.pseudonym_key_file or self.home / "secrets" / "pseudonym.key"
+
+    @property
+    def mappings_path(self) -> Path:
+        return self.mappings_file or self.home / "mappings.toml"
+
+    def source_format(self, source: str):
+        """What the settings pin of a source's file format ("auto" = detect per file)."""
+        from pipelines.readers import SourceFormat
+
+        try:
+            return SourceFormat.from_settings(self.sources.get(source, {}))
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"[sources.{source}] in {self.home / CONFIG_NAME}: {exc}") from exc
+
+    def code_mappings(self, source: str) -> dict[str, dict[str, str]]:
+        """The PES's own codes for ``source``: {column: {pes_code: canonical_code}}.
+
+        mappings.toml holds [column] tables for every source and [source.column] tables
+        for one. Read on every call, so a fixed mapping applies to the next replay.
+        """
+        path = self.mappings_path
+        if not path.exists():
+            return {}
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: {exc}") from exc
+        from pipelines.contracts import CONTRACTS
+
+        out: dict[str, dict[str, str]] = {}
+        for key, table in data.items():
+            if key in CONTRACTS:
+                if key == source:
+                    for column, codes in table.items():
+                        out.setdefault(column, {}).update({str(k): str(v) for k, v in codes.items()})
+            else:
+                out.setdefault(key, {})
+                out[key] = {str(k): str(v) for k, v in table.items()} | out[key]
+        return out
 
     # -- secrets ---------------------------------------------------------------
     def pseudonym_key(self, *, create_for_demo: bool = False) -> bytes:
@@ -123,8 +165,9 @@ def load_settings(home: str | os.PathLike | None = None) -> Settings:
         raise SettingsError(f"{config}: unknown settings {sorted(unknown)}; known: {sorted(known)}")
     if "disclosure" in values:
         values["disclosure"] = DisclosureThresholds(**values["disclosure"])
-    if "pseudonym_key_file" in values:
-        values["pseudonym_key_file"] = Path(values["pseudonym_key_file"])
+    for name in ("pseudonym_key_file", "mappings_file"):
+        if name in values:
+            values[name] = Path(values[name])
     if tz := os.environ.get("OBSERVATORY_TIMEZONE"):
         values["timezone"] = tz
     settings = replace(Settings(home=home_path), **values)

@@ -11,7 +11,7 @@ from pipelines.contracts import LOAD_ORDER
 from warehouse.db import OFFLINE
 
 
-def _open(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, str] | None:
+def open_for_reading(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, str] | None:
     """The build database when no refresh holds it (it also knows of failed runs),
     else the published snapshot."""
     for path, label in ((settings.build_db, "build"), (settings.published_db, "published")):
@@ -33,7 +33,7 @@ def _rows(con, sql: str, params=None) -> list[dict]:
 def collect_status(settings: Settings) -> dict:
     status: dict = {"home": str(settings.home), "published_db": str(settings.published_db),
                     "published": settings.published_db.exists()}
-    opened = _open(settings)
+    opened = open_for_reading(settings)
     if opened is None:
         status.update(read_from=None, sources={}, last_refresh=None, validation=[])
         return status
@@ -48,10 +48,19 @@ def collect_status(settings: Settings) -> dict:
         rejected = {r["source"]: r["n"] for r in _rows(con, """
             select source, count(distinct coalesce(content_hash, file_name)) as n
             from meta.file_events where outcome = 'rejected' group by source""")}
+        quarantined = {r["source"]: r["n"] for r in _rows(con, """
+            select source, count(*) as n from meta.quarantined_rows where status = 'open'
+            group by source""")}
+        duplicates = {r["source"]: r["n"] for r in _rows(con, """
+            select source, count(*) as n from meta.duplicate_rows group by source""")}
+        rows_in_raw = {s: con.execute(f"select count(*) from raw.{s}").fetchall()[0][0]
+                       for s in LOAD_ORDER}
         status["sources"] = {
             source: {
                 "files_loaded": int(loaded.get(source, {}).get("files_loaded") or 0),
-                "rows_loaded": int(loaded.get(source, {}).get("rows_loaded") or 0),
+                "rows_loaded": int(rows_in_raw[source]),
+                "rows_quarantined": int(quarantined.get(source, 0)),
+                "rows_duplicate": int(duplicates.get(source, 0)),
                 "files_rejected": int(rejected.get(source, 0)),
                 "last_loaded_at": loaded.get(source, {}).get("last_loaded_at"),
             }
@@ -99,11 +108,13 @@ def render_status(status: dict) -> str:
         lines.append(f"Published snapshot: data {ds['data_from']:%Y-%m} to {ds['data_to']:%Y-%m}, "
                      f"published {ds['published_at']:%Y-%m-%d %H:%M} UTC"
                      + ("  [synthetic demo data]" if ds["is_synthetic"] else ""))
-    lines += ["", f"{'source':<14}{'files':>7}{'rows':>14}{'rejected':>10}  last loaded (UTC)"]
+    lines += ["", f"{'source':<14}{'files':>7}{'rows':>14}{'quarantined':>13}{'duplicates':>12}"
+                  f"{'files rejected':>16}  last loaded (UTC)"]
     for source, s in status["sources"].items():
         last = f"{s['last_loaded_at']:%Y-%m-%d %H:%M}" if s["last_loaded_at"] else "-"
         lines.append(f"{source:<14}{s['files_loaded']:>7}{s['rows_loaded']:>14,}"
-                     f"{s['files_rejected']:>10}  {last}")
+                     f"{s['rows_quarantined']:>13,}{s['rows_duplicate']:>12,}"
+                     f"{s['files_rejected']:>16}  {last}")
     run = status.get("last_refresh")
     if run:
         lines += ["", f"Last refresh {run['run_id']}: {run['status']}, started "

@@ -51,6 +51,13 @@ class Contract:
     unique_key: str | None
 
     @property
+    def key_columns(self) -> tuple[str, ...]:
+        """What identifies a row: a repeat is kept once and reported."""
+        if self.unique_key:
+            return (self.unique_key,)
+        return ("person_id", "registered_on") if self.source == "jobseekers" else ()
+
+    @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 

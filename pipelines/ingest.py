@@ -1,7 +1,10 @@
-"""Find landed files, check them against their contract, and load the good ones.
+"""Find landed files, check them against their contract, and load what is good.
 
-A file that breaks its contract is moved to quarantine/ with a JSON report beside it and
-never half-loads; the other files of the batch still load.
+- A row that breaks the contract goes to quarantine with every reason; the rest of its file
+  loads. The raw row is kept under quarantine/ (like landing/, never in the warehouse).
+- A file that cannot be read, lacks a required column or does not decode is moved to
+  quarantine/ whole, with a JSON report beside it; the other files of the batch still load.
+- A key seen twice (within a file or across files) is kept once and the repeat reported.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,11 +23,20 @@ import polars as pl
 
 from observatory.settings import Settings
 from pipelines.contracts import CONTRACTS, LOAD_ORDER
-from pipelines.parse import Problem, UnreadableFileError, coerce, missing_columns, read_landed
+from pipelines.parse import (
+    LINE,
+    Problem,
+    UnreadableFileError,
+    coerce,
+    map_codes,
+    missing_columns,
+    read_landed,
+)
 from pipelines.pseudonymise import pseudonymise
+from pipelines.readers import FileFormat
 from warehouse import loading
 
-SUFFIXES = (".csv", ".parquet")
+SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson", ".txt", ".tsv", ".gz")
 SYNTHETIC_MANIFEST = "_synthetic.json"
 
 
@@ -46,6 +59,8 @@ class FileOutcome:
     n_rows: int = 0
     problems: list[Problem] = field(default_factory=list)
     detail: str | None = None
+    n_quarantined: int = 0
+    n_duplicates: int = 0
 
 
 @dataclass
@@ -58,6 +73,14 @@ class IngestReport:
     @property
     def n_rows_loaded(self) -> int:
         return sum(o.n_rows for o in self.outcomes if o.outcome in ("loaded", "replaced"))
+
+    @property
+    def n_rows_quarantined(self) -> int:
+        return sum(o.n_quarantined for o in self.outcomes)
+
+    @property
+    def n_duplicates(self) -> int:
+        return sum(o.n_duplicates for o in self.outcomes)
 
 
 def sha256_file(path: Path) -> str:
@@ -96,48 +119,64 @@ VALIDATION_BATCH_ROWS = 2_000_000
 @dataclass
 class CheckedFile:
     landed: LandedFile
-    frame: pl.DataFrame | None  # typed and pseudonymised; None when unreadable
-    problems: list[Problem]
-    outcomes: list[dict]
+    frame: pl.DataFrame | None = None   # typed and pseudonymised; None when unreadable
+    raw: pl.DataFrame | None = None     # as read, to keep quarantined rows as they were
+    fmt: FileFormat | None = None
+    problems: list[Problem] = field(default_factory=list)       # summary, for reports
+    file_problems: list[Problem] = field(default_factory=list)  # set the whole file aside
+    row_reasons: dict[int, list[str]] = field(default_factory=dict)  # line -> reasons
+    outcomes: list[dict] = field(default_factory=list)
 
 
-def _prepare(landed: LandedFile, tz: str, key: bytes) -> CheckedFile:
-    """Read, type and pseudonymise one file; file-level problems stop it here."""
-    contract = CONTRACTS[landed.source]
-    try:
-        frame = read_landed(landed.path)
-    except UnreadableFileError as exc:
-        return CheckedFile(landed, None, [Problem("readable", None, 0, detail=str(exc))], [])
-    missing = missing_columns(frame, contract)
+def prepare_frame(raw: pl.DataFrame, fmt: FileFormat, source: str, settings: Settings,
+                  key: bytes) -> CheckedFile:
+    """Map codes, type and pseudonymise a frame read from a file (or from quarantine)."""
+    contract = CONTRACTS[source]
+    c = CheckedFile(LandedFile(source, Path("-"), ""), raw=raw, fmt=fmt)
+    missing = missing_columns(raw, contract)
     if missing:
-        found = ", ".join(c for c in frame.columns if c != "_line")
-        return CheckedFile(landed, None, [Problem(
-            "columns", None, 0,
-            detail=f"required column(s) missing: {', '.join(missing)}; found: {found}")], [])
-    typed, problems = coerce(frame, contract, tz)
-    return CheckedFile(landed, pseudonymise(typed, contract, key), problems, [])
+        found = ", ".join(col for col in raw.columns if col != LINE)
+        c.file_problems = [Problem("columns", None, 0, detail=(
+            f"required column(s) missing: {', '.join(missing)}; found: {found}"))]
+        c.problems = list(c.file_problems)
+        return c
+    mapped = map_codes(raw, contract, settings.code_mappings(source))
+    typed, c.problems, c.row_reasons = coerce(mapped, contract, settings.timezone, fmt)
+    c.frame = pseudonymise(typed, contract, key)
+    return c
 
 
-def check_files(files: list[LandedFile], tz: str, key: bytes) -> Iterator[CheckedFile]:
-    """Parse, type, pseudonymise and validate files of one source, in as few GX runs as fit.
+def _prepare(landed: LandedFile, settings: Settings, key: bytes) -> CheckedFile:
+    try:
+        raw, fmt = read_landed(landed.path, settings.source_format(landed.source))
+    except UnreadableFileError as exc:
+        problem = Problem("readable", None, 0, detail=f"{landed.name}: {exc}")
+        return CheckedFile(landed, problems=[problem], file_problems=[problem])
+    c = prepare_frame(raw, fmt, landed.source, settings, key)
+    c.landed = landed
+    return c
+
+
+def check_files(files: list[LandedFile], settings: Settings, key: bytes) -> Iterator[CheckedFile]:
+    """Read, type, pseudonymise and validate files of one source, in as few GX runs as fit.
 
     Yields each file once its batch is validated, so memory holds one batch at a time.
     """
     batch: list[CheckedFile] = []
     for landed in files:
-        c = _prepare(landed, tz, key)
+        c = _prepare(landed, settings, key)
         if c.frame is None:
             yield c
             continue
         if batch and sum(b.frame.height for b in batch) + c.frame.height > VALIDATION_BATCH_ROWS:
-            yield from _validate_batch(batch)
+            yield from validate_batch(batch)
             batch = []
         batch.append(c)
     if batch:
-        yield from _validate_batch(batch)
+        yield from validate_batch(batch)
 
 
-def _validate_batch(batch: list[CheckedFile]) -> list[CheckedFile]:
+def validate_batch(batch: list[CheckedFile]) -> list[CheckedFile]:
     from expectations.validate import FILE, validate_files  # GX is slow to import
 
     stacked = pl.concat([c.frame.with_columns(pl.lit(i).alias(FILE))
@@ -150,18 +189,24 @@ def _validate_batch(batch: list[CheckedFile]) -> list[CheckedFile]:
              "success": o.success, "unexpected_count": o.unexpected_count}
             for o in validation.outcomes
         ]
-        # A value that failed to parse also fails not-null: report it once, as a type error.
+        # A value that failed to parse is null, so it also fails not-null: say it once.
         typed_cols = {p.column for p in c.problems}
         c.problems += [p for p in validation.problems
                        if not (p.check == "expect_column_values_to_not_be_null"
                                and p.column in typed_cols)]
+        c.file_problems += list(validation.file_problems)
+        for line, reasons in validation.row_reasons.items():
+            mine = c.row_reasons.setdefault(line, [])
+            failed_type = {r.split(":")[0] for r in mine}
+            mine += [r for r in reasons
+                     if not (r.endswith("required value is missing")
+                             and r.split(":")[0] in failed_type)]
     return batch
 
 
-def check_file(landed: LandedFile, tz: str, key: bytes):
-    """One file on its own: (typed frame, problems, validation outcomes)."""
-    c = next(check_files([landed], tz, key))
-    return c.frame, c.problems, c.outcomes
+def check_file(landed: LandedFile, settings: Settings, key: bytes) -> CheckedFile:
+    """One file on its own: read, typed, pseudonymised, validated."""
+    return next(check_files([landed], settings, key))
 
 
 def quarantine_file(settings: Settings, landed: LandedFile, run_id: str,
@@ -191,23 +236,81 @@ def skip_duplicate(con, landed: LandedFile, run_id: str, first: str) -> FileOutc
     return FileOutcome(landed.source, landed.name, "skipped_duplicate", detail=detail)
 
 
+def split_duplicates(con, source: str, frame: pl.DataFrame, file_name: str | None
+                     ) -> tuple[pl.DataFrame, list[dict]]:
+    """Keep the first row of each key; report repeats within the frame and rows whose key
+    another file already loaded (``file_name=None``: any file, as on replay)."""
+    keys = list(CONTRACTS[source].key_columns)
+    if not keys or frame.is_empty():
+        return frame, []
+    first = frame.unique(subset=keys, keep="first", maintain_order=True)
+    repeats = frame.join(first.select(LINE), on=LINE, how="anti")
+    duplicates = [{"line": r[LINE], "key": "|".join(str(r[k]) for k in keys),
+                   "kept_file": "(same file)"} for r in repeats.iter_rows(named=True)]
+    elsewhere = loading.keys_loaded_elsewhere(con, source, first.select(keys), file_name)
+    if not elsewhere.is_empty():
+        hit = first.join(elsewhere, on=keys, how="inner")
+        duplicates += [{"line": r[LINE], "key": "|".join(str(r[k]) for k in keys),
+                        "kept_file": r["kept_file"]} for r in hit.iter_rows(named=True)]
+        first = first.join(elsewhere.select(keys), on=keys, how="anti")
+    return first, sorted(duplicates, key=lambda d: d["line"])
+
+
+def quarantine_rows(settings: Settings, c: CheckedFile, run_id: str,
+                    stamp: str | None = None) -> tuple[list[dict], str | None]:
+    """Write the failing rows, as they were read, with their reasons, to quarantine/."""
+    if not c.row_reasons:
+        return [], None
+    source, name = c.landed.source, c.landed.name
+    target_dir = settings.quarantine_dir / source / "rows"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    stamp = stamp or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = target_dir / f"{stamp}__{name}.jsonl"
+    lines = sorted(c.row_reasons)
+    rows = (c.raw.filter(pl.col(LINE).is_in(lines))
+            .with_columns(pl.exclude(LINE).cast(pl.String)).sort(LINE))
+    records = []
+    with open(target, "w", encoding="utf-8") as f:
+        for row in rows.iter_rows(named=True):
+            line = row.pop(LINE)
+            record = {"quarantine_id": uuid.uuid4().hex, "source": source, "file": name,
+                      "content_hash": c.landed.content_hash, "line": line,
+                      "reasons": c.row_reasons[line], "raw": row,
+                      "format": {"decimal": c.fmt.decimal, "dates": c.fmt.dates}}
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            records.append(record)
+    return records, str(target.relative_to(settings.quarantine_dir))
+
+
 def settle(con, settings: Settings, c: CheckedFile, *, run_id: str,
            synthetic: set[str]) -> FileOutcome:
-    """Load a checked file in one transaction, or set it aside whole with its report."""
+    """Load a checked file in one transaction, its bad rows to quarantine; or set it aside."""
     landed = c.landed
-    if c.problems:
-        quarantine_file(settings, landed, run_id, c.problems)
+    if c.file_problems:
+        quarantine_file(settings, landed, run_id, c.file_problems)
         loading.record_rejection(con, run_id=run_id, source=landed.source,
                                  file_name=landed.name, content_hash=landed.content_hash,
-                                 reasons=[p.as_dict() for p in c.problems],
+                                 reasons=[p.as_dict() for p in c.file_problems],
                                  validation=c.outcomes)
-        return FileOutcome(landed.source, landed.name, "rejected", problems=c.problems,
-                           detail="; ".join(p.describe() for p in c.problems))
-    outcome = loading.load_file(
-        con, source=landed.source, file_name=landed.name, content_hash=landed.content_hash,
-        frame=c.frame, run_id=run_id, is_synthetic=landed.content_hash in synthetic,
-        validation=c.outcomes)
-    return FileOutcome(landed.source, landed.name, outcome, n_rows=c.frame.height)
+        return FileOutcome(landed.source, landed.name, "rejected", problems=c.file_problems,
+                           detail="; ".join(p.describe() for p in c.file_problems))
+    good = c.frame.filter(~pl.col(LINE).is_in(list(c.row_reasons)))
+    good, duplicates = split_duplicates(con, landed.source, good, landed.name)
+    quarantined, qfile = quarantine_rows(settings, c, run_id)
+    try:
+        outcome = loading.load_file(
+            con, source=landed.source, file_name=landed.name, content_hash=landed.content_hash,
+            frame=good, run_id=run_id, is_synthetic=landed.content_hash in synthetic,
+            validation=c.outcomes, quarantined=quarantined, quarantine_file=qfile,
+            duplicates=duplicates)
+    except BaseException:
+        if qfile:  # the load rolled back: its quarantine records must not outlive it
+            (settings.quarantine_dir / qfile).unlink(missing_ok=True)
+        raise
+    detail = "; ".join(p.describe() for p in c.problems) if quarantined else None
+    return FileOutcome(landed.source, landed.name, outcome, n_rows=good.height,
+                       problems=c.problems, detail=detail, n_quarantined=len(quarantined),
+                       n_duplicates=len(duplicates))
 
 
 def pseudonym_key_for(settings: Settings, files: list[LandedFile], synthetic: set[str]) -> bytes:
@@ -240,12 +343,16 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
             continue
         if progress:
             progress(f"checking {len(group)} {source} file(s)")
-        for c in check_files(group, settings.timezone, key):
+        for c in check_files(group, settings, key):
             outcome = settle(con, settings, c, run_id=run_id, synthetic=synthetic)
             report.outcomes.append(outcome)
             done += 1
             if progress:
                 progress(f"[{done}/{len(files)}] {source}/{c.landed.name}: {outcome.outcome}"
                          + (f" ({outcome.n_rows:,} rows)" if outcome.n_rows else "")
-                         + (f" - {outcome.detail}" if outcome.outcome == "rejected" else ""))
+                         + (f", {outcome.n_quarantined:,} row(s) quarantined"
+                            if outcome.n_quarantined else "")
+                         + (f", {outcome.n_duplicates:,} duplicate(s) reported"
+                            if outcome.n_duplicates else "")
+                         + (f" - {outcome.detail}" if outcome.detail else ""))
     return report

@@ -7,20 +7,18 @@ so a report points at the line a person opens in their editor.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
 from pipelines.contracts import Column, Contract
+from pipelines.readers import LINE, FileFormat, UnreadableFileError, read_landed
 
-LINE = "_line"
+__all__ = ["LINE", "Problem", "UnreadableFileError", "coerce", "map_codes", "missing_columns",
+           "read_landed"]
 
-_TRUE = ("true", "t", "1", "yes", "y")
-_FALSE = ("false", "f", "0", "no", "n")
-
-
-class UnreadableFileError(ValueError):
-    """The file cannot be read as a table of the expected format."""
+# Booleans as exports write them, French included (ROME's O/N, oui/non, vrai/faux).
+_TRUE = ("true", "t", "1", "yes", "y", "o", "oui", "vrai")
+_FALSE = ("false", "f", "0", "no", "n", "non", "faux")
 
 
 @dataclass(frozen=True)
@@ -45,28 +43,6 @@ class Problem:
         }
 
 
-def read_landed(path: Path) -> pl.DataFrame:
-    """Read a CSV (every column as text) or Parquet file, adding its line numbers."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            frame = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=True)
-            frame = frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns})
-        elif suffix == ".parquet":
-            frame = pl.read_parquet(path)
-        else:
-            raise UnreadableFileError(f"{path.name}: unsupported file type {suffix!r}; "
-                                      "expected .csv or .parquet")
-    except UnreadableFileError:
-        raise
-    except Exception as exc:  # Polars raises several error types for damaged files
-        raise UnreadableFileError(f"{path.name}: cannot be read ({exc.__class__.__name__}: "
-                                  f"{str(exc).splitlines()[0] if str(exc) else ''})") from exc
-    # CSV data starts on line 2; Parquet has no lines, so its rows count from 1.
-    first = 2 if suffix == ".csv" else 1
-    return frame.with_row_index(LINE, offset=first).with_columns(pl.col(LINE).cast(pl.Int64))
-
-
 def missing_columns(frame: pl.DataFrame, contract: Contract) -> list[str]:
     return [c for c in contract.required if c not in frame.columns]
 
@@ -82,9 +58,24 @@ def _parse_bool(name: str) -> pl.Expr:
             .replace_strict(mapping, default=None, return_dtype=pl.Boolean))
 
 
-def _parse_timestamp(name: str, tz: str) -> pl.Expr:
-    """ISO 8601 to a UTC instant; naive times are local to the PES time zone."""
-    s = (pl.col(name).cast(pl.String).str.strip_chars()
+def _dmy_to_iso(s: pl.Expr) -> pl.Expr:
+    """dd/mm/yyyy[ hh:mm[:ss]] rewritten as ISO (single-digit day and month allowed)."""
+    s = s.str.replace(r"^(\d)/", "0${1}/").str.replace(r"^(\d{2})/(\d)/", "${1}/0${2}/")
+    return (s.str.replace(r"^(\d{2})/(\d{2})/(\d{4}) (\d{2}:\d{2})$", "${3}-${2}-${1}T${4}:00")
+            .str.replace(r"^(\d{2})/(\d{2})/(\d{4})", "${3}-${2}-${1}"))
+
+
+def _date_text(name: str, dates: str) -> pl.Expr:
+    s = pl.col(name).cast(pl.String).str.strip_chars()
+    if dates == "iso":
+        return s
+    dmy = _dmy_to_iso(s)
+    return dmy if dates == "dmy" else pl.when(s.str.contains(r"^\d{1,2}/")).then(dmy).otherwise(s)
+
+
+def _parse_timestamp(name: str, tz: str, dates: str = "auto") -> pl.Expr:
+    """ISO 8601 (or dd/mm/yyyy hh:mm) to a UTC instant; naive times are local to the PES."""
+    s = (_date_text(name, dates)
          .str.replace(r"^(\d{4}-\d{2}-\d{2})$", "${1}T00:00:00")
          .str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]", "${1}T"))
     aware = (s.str.replace(r"Z$", "+00:00")
@@ -102,7 +93,7 @@ def _localise(naive: pl.Expr, tz: str) -> pl.Expr:
     return pl.coalesce(local, shifted).dt.convert_time_zone("UTC")
 
 
-def _target(col: Column, dtype: pl.DataType, tz: str) -> pl.Expr:
+def _target(col: Column, dtype: pl.DataType, tz: str, fmt: FileFormat) -> pl.Expr:
     """The expression casting one column to its contract type; failures become null."""
     name = col.name
     if col.dtype == "text":
@@ -119,16 +110,19 @@ def _target(col: Column, dtype: pl.DataType, tz: str) -> pl.Expr:
     if col.dtype == "float":
         if dtype.is_numeric():
             return pl.col(name).cast(pl.Float64)
-        return pl.col(name).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+        text = pl.col(name).cast(pl.String).str.strip_chars()
+        if fmt.decimal == ",":
+            text = text.str.replace(r"^(-?\d+),(\d+)$", "${1}.${2}")
+        return text.cast(pl.Float64, strict=False)
     if col.dtype == "date":
         if dtype == pl.Date:
             return pl.col(name)
-        return pl.col(name).cast(pl.String).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+        return _date_text(name, fmt.dates).str.to_date("%Y-%m-%d", strict=False)
     if col.dtype == "timestamp":
         if isinstance(dtype, pl.Datetime):
             c = pl.col(name).dt.cast_time_unit("us")
             return c.dt.convert_time_zone("UTC") if dtype.time_zone else _localise(c, tz)
-        return _parse_timestamp(name, tz)
+        return _parse_timestamp(name, tz, fmt.dates)
     raise ValueError(f"unknown contract type {col.dtype!r}")
 
 
@@ -145,15 +139,40 @@ def _present(name: str, dtype: pl.DataType) -> pl.Expr:
     return pl.col(name).is_not_null()
 
 
-def coerce(frame: pl.DataFrame, contract: Contract, tz: str) -> tuple[pl.DataFrame, list[Problem]]:
+def map_codes(frame: pl.DataFrame, contract: Contract,
+              mappings: dict[str, dict[str, str]] | None = None) -> pl.DataFrame:
+    """Translate a PES's own codes to the canonical ones before typing.
+
+    ``mappings`` is {column: {pes_code: canonical}} (from mappings.toml); canonical codes are
+    also recognised in any letter case ("Web", "WEB"). What matches neither stays as it is
+    and fails validation as a value not allowed.
+    """
+    exprs = []
+    for col in contract.columns:
+        if col.name not in frame.columns or not col.allowed or frame.schema[col.name] != pl.String:
+            continue
+        s = pl.col(col.name).str.strip_chars()
+        own = (mappings or {}).get(col.name)
+        if own:
+            s = s.replace(own)
+        canonical = {v.lower(): v for v in col.allowed}
+        exprs.append(pl.coalesce(s.str.to_lowercase().replace_strict(canonical, default=None), s)
+                     .alias(col.name))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def coerce(frame: pl.DataFrame, contract: Contract, tz: str, fmt: FileFormat | None = None
+           ) -> tuple[pl.DataFrame, list[Problem], dict[int, list[str]]]:
     """Cast ``frame`` to the contract, in contract order, keeping the line numbers.
 
     Optional columns absent from the file come out as nulls. A present value that does not
-    parse is a problem, reported with its lines; it never becomes a silent null.
+    parse is a problem, reported with its lines; it never becomes a silent null. Returns the
+    typed frame, a summary per column, and every failing line's reasons.
     """
+    fmt = fmt or FileFormat("csv")
     present = [c for c in contract.columns if c.name in frame.columns]
     typed_exprs = {
-        c.name: (_target(c, frame.schema[c.name], tz) if c.name in frame.columns
+        c.name: (_target(c, frame.schema[c.name], tz, fmt) if c.name in frame.columns
                  else pl.lit(None)).cast(POLARS_TYPES[c.dtype])
         for c in contract.columns
     }
@@ -165,12 +184,16 @@ def coerce(frame: pl.DataFrame, contract: Contract, tz: str) -> tuple[pl.DataFra
     both = frame.lazy().select(
         pl.col(LINE), *[e.alias(n) for n, e in typed_exprs.items()], *failed_exprs
     ).collect()
-    problems = []
+    problems: list[Problem] = []
+    row_reasons: dict[int, list[str]] = {}
     for c in present:
         failed = both[f"_failed_{c.name}"]
         n_failed = int(failed.sum())
         if n_failed:
-            lines = both.filter(failed)[LINE].head(10).to_list()
+            lines = both.filter(failed)[LINE].to_list()
+            detail = f"not a valid {c.dtype}"
             problems.append(Problem(check="type", column=c.name, n_rows=n_failed,
-                                    lines=tuple(lines), detail=f"not a valid {c.dtype}"))
-    return both.select(LINE, *typed_exprs), problems
+                                    lines=tuple(lines[:10]), detail=detail))
+            for line in lines:
+                row_reasons.setdefault(line, []).append(f"{c.name}: {detail}")
+    return both.select(LINE, *typed_exprs), problems, row_reasons

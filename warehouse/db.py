@@ -46,6 +46,8 @@ create table if not exists meta.file_events (
     detail varchar,
     occurred_at timestamptz not null
 );
+alter table meta.file_events add column if not exists n_quarantined bigint default 0;
+alter table meta.file_events add column if not exists n_duplicates bigint default 0;
 create table if not exists meta.validation_results (
     run_id varchar not null,
     source varchar not null,
@@ -57,6 +59,29 @@ create table if not exists meta.validation_results (
     success boolean not null,
     unexpected_count bigint,
     validated_at timestamptz not null
+);
+create table if not exists meta.quarantined_rows (
+    quarantine_id varchar primary key,
+    source varchar not null,
+    file_name varchar not null,
+    content_hash varchar not null,
+    line bigint not null,
+    reasons varchar[] not null,
+    quarantine_file varchar not null,   -- under quarantine/: the raw row lives there, not here
+    run_id varchar not null,
+    quarantined_at timestamptz not null,
+    status varchar not null,            -- open | replayed | superseded
+    resolved_run_id varchar,
+    resolved_at timestamptz
+);
+create table if not exists meta.duplicate_rows (
+    run_id varchar not null,
+    source varchar not null,
+    file_name varchar not null,
+    line bigint not null,
+    key varchar not null,
+    kept_file varchar not null,
+    detected_at timestamptz not null
 );
 create table if not exists meta.refresh_runs (
     run_id varchar primary key,

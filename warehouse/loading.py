@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -26,14 +29,35 @@ def is_loaded(con: duckdb.DuckDBPyConnection, content_hash: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def keys_loaded_elsewhere(con: duckdb.DuckDBPyConnection, source: str, keys: pl.DataFrame,
+                          file_name: str | None) -> pl.DataFrame:
+    """Which of ``keys`` raw.<source> already holds from another file (all files if None)."""
+    cols = list(keys.columns)
+    con.register("incoming_keys", keys.to_arrow())
+    try:
+        other = "" if file_name is None else "and r._source_file <> $file_name"
+        on = " and ".join(f"r.{c} = k.{c}" for c in cols)
+        return con.sql(
+            f"select k.*, min(r._source_file) as kept_file from incoming_keys as k "
+            f"join raw.{source} as r on {on} {other} group by all",
+            params={"file_name": file_name} if file_name is not None else None).pl()
+    finally:
+        con.unregister("incoming_keys")
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection, *, source: str, file_name: str, content_hash: str,
     frame: pl.DataFrame, run_id: str, is_synthetic: bool, validation: list[dict],
+    quarantined: list[dict] | None = None, quarantine_file: str | None = None,
+    duplicates: list[dict] | None = None, append: bool = False,
+    replayed: list[str] | None = None, still_open: dict[str, list[str]] | None = None,
 ) -> str:
     """Load one typed, pseudonymised frame; a corrected file replaces its previous version.
 
-    Everything (rows, lineage, validation results, the file event) commits together or not
-    at all, so a process killed mid-load leaves the warehouse as it was.
+    Everything (rows, lineage, quarantined-row records, duplicates, validation results, the
+    file event) commits together or not at all, so a process killed mid-load leaves the
+    warehouse as it was. ``append`` adds rows to a file already loaded (quarantine replay):
+    ``replayed`` quarantine ids are then resolved, ``still_open`` ones get their new reasons.
     """
     contract = CONTRACTS[source]
     now = datetime.now(UTC)
@@ -41,22 +65,46 @@ def load_file(
         _source_file=pl.lit(file_name), _content_hash=pl.lit(content_hash),
         _loaded_at=pl.lit(now).cast(pl.Datetime("us", "UTC")), _run_id=pl.lit(run_id),
     ).to_arrow()
-    old_hash = previous_version(con, source, file_name)
+    old_hash = None if append else previous_version(con, source, file_name)
     con.begin()
     try:
         if old_hash is not None:
             con.execute(f"delete from raw.{source} where _source_file = ?", [file_name])
             con.execute("delete from meta.loaded_files where content_hash = ?", [old_hash])
+            con.execute("update meta.quarantined_rows set status = 'superseded', "
+                        "resolved_run_id = ?, resolved_at = ? where source = ? and "
+                        "file_name = ? and status = 'open'", [run_id, now, source, file_name])
         con.register("incoming", incoming)
         con.execute(f"insert into raw.{source} by name select * from incoming")
         con.unregister("incoming")
-        con.execute(
-            "insert into meta.loaded_files values (?, ?, ?, ?, ?, ?, ?)",
-            [content_hash, source, file_name, frame.height, is_synthetic, now, run_id])
-        outcome = "replaced" if old_hash else "loaded"
+        _hold_for_crash_test()
+        if not append:
+            con.execute(
+                "insert into meta.loaded_files values (?, ?, ?, ?, ?, ?, ?)",
+                [content_hash, source, file_name, frame.height, is_synthetic, now, run_id])
+        for q in quarantined or []:
+            con.execute(
+                "insert into meta.quarantined_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', "
+                "null, null)",
+                [q["quarantine_id"], source, file_name, content_hash, q["line"], q["reasons"],
+                 quarantine_file, run_id, now])
+        if replayed:
+            con.executemany("update meta.quarantined_rows set status = 'replayed', "
+                            "resolved_run_id = ?, resolved_at = ? where quarantine_id = ?",
+                            [[run_id, now, q] for q in replayed])
+        if still_open:
+            con.executemany("update meta.quarantined_rows set reasons = ? where quarantine_id = ?",
+                            [[reasons, q] for q, reasons in still_open.items()])
+        if duplicates:
+            con.executemany(
+                "insert into meta.duplicate_rows values (?, ?, ?, ?, ?, ?, ?)",
+                [[run_id, source, file_name, d["line"], d["key"], d["kept_file"], now]
+                 for d in duplicates])
+        outcome = "replayed" if append else ("replaced" if old_hash else "loaded")
         record_event(con, run_id=run_id, source=source, file_name=file_name,
                      content_hash=content_hash, outcome=outcome, n_rows=frame.height,
-                     detail=f"replaces content {old_hash[:12]}" if old_hash else None)
+                     detail=f"replaces content {old_hash[:12]}" if old_hash else None,
+                     n_quarantined=len(quarantined or []), n_duplicates=len(duplicates or []))
         record_validation(con, run_id=run_id, source=source, file_name=file_name,
                           content_hash=content_hash, outcomes=validation)
         con.commit()
@@ -66,10 +114,25 @@ def load_file(
     return outcome
 
 
-def record_event(con, *, run_id, source, file_name, content_hash, outcome, n_rows, detail=None):
+def _hold_for_crash_test() -> None:
+    """Fault injection for the SIGKILL test: park inside the open transaction.
+
+    Only when OBSERVATORY_TEST_HOLD_LOAD names a marker file; the test waits for the marker,
+    kills the process and checks the warehouse is exactly as before.
+    """
+    marker = os.environ.get("OBSERVATORY_TEST_HOLD_LOAD")
+    if marker:
+        Path(marker).touch()
+        time.sleep(600)
+
+
+def record_event(con, *, run_id, source, file_name, content_hash, outcome, n_rows, detail=None,
+                 n_quarantined=0, n_duplicates=0):
     con.execute(
-        "insert into meta.file_events values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, source, file_name, content_hash, outcome, n_rows, detail, datetime.now(UTC)])
+        "insert into meta.file_events (run_id, source, file_name, content_hash, outcome, n_rows, "
+        "detail, occurred_at, n_quarantined, n_duplicates) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, source, file_name, content_hash, outcome, n_rows, detail, datetime.now(UTC),
+         n_quarantined, n_duplicates])
 
 
 def record_validation(con, *, run_id, source, file_name, content_hash, outcomes: list[dict]):

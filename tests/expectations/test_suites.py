@@ -8,6 +8,18 @@ from pipelines.ingest import LandedFile, check_file
 
 KEY = b"test-key"
 
+
+@pytest.fixture
+def settings(tmp_path):
+    from observatory.settings import load_settings
+
+    return load_settings(tmp_path / "home")
+
+
+def check(landed_file, settings):
+    c = check_file(landed_file, settings, KEY)
+    return c.frame, c.problems, c.outcomes
+
 VACANCY_HEADER = ("vacancy_id,employer_id,employer_size,nace_section,isco08,agency_code,"
                   "contract_type,posted_on,n_positions,closed_on,close_reason,"
                   "n_candidates_proposed,n_hires_from_proposed")
@@ -27,9 +39,8 @@ def reasons(problems):
     return sorted((p.check, p.column, p.n_rows, p.lines) for p in problems)
 
 
-def test_good_vacancies_pass_every_expectation(tmp_path):
-    frame, problems, outcomes = check_file(
-        landed(tmp_path, "vacancies", GOOD_VACANCIES, VACANCY_HEADER), "Europe/Paris", KEY)
+def test_good_vacancies_pass_every_expectation(settings, tmp_path):
+    frame, problems, outcomes = check(landed(tmp_path, "vacancies", GOOD_VACANCIES, VACANCY_HEADER), settings)
     assert problems == []
     assert frame.height == 2
     assert outcomes and all(o["success"] for o in outcomes)
@@ -54,30 +65,28 @@ def test_good_vacancies_pass_every_expectation(tmp_path):
      [("expect_column_values_to_be_unique", "vacancy_id", 2, (2, 4))]),
     ("V3,,micro,I,5120,A1,permanent,2024-01-02,1,,,,",
      [("expect_column_values_to_not_be_null", "employer_id", 1, (4,))]),
-    ("V3,E3,micro,I,5120,A1,permanent,02/01/2024,1,,,,",
+    ("V3,E3,micro,I,5120,A1,permanent,2024-02-30,1,,,,",
      [("type", "posted_on", 1, (4,))]),
 ])
-def test_bad_vacancies_fail_with_exact_reasons(tmp_path, bad_row, expected):
-    _, problems, outcomes = check_file(
-        landed(tmp_path, "vacancies", [*GOOD_VACANCIES, bad_row], VACANCY_HEADER),
-        "Europe/Paris", KEY)
+def test_bad_vacancies_fail_with_exact_reasons(settings, tmp_path, bad_row, expected):
+    rows = [*GOOD_VACANCIES, bad_row]
+    _, problems, outcomes = check(landed(tmp_path, "vacancies", rows, VACANCY_HEADER), settings)
     assert reasons(problems) == expected
     # What is reported is what GX stored as failed (a parse failure is reported once, as a type).
     failed = {(o["expectation"], o["column"]) for o in outcomes if not o["success"]}
     assert {(p.check, p.column) for p in problems if p.check != "type"} <= failed
 
 
-def test_missing_required_column_fails_before_validation(tmp_path):
+def test_missing_required_column_fails_before_validation(settings, tmp_path):
     header = VACANCY_HEADER.replace("isco08,", "")
     rows = [r.replace(",5120", "").replace(",2221", "") for r in GOOD_VACANCIES]
-    _, problems, outcomes = check_file(landed(tmp_path, "vacancies", rows, header),
-                                       "Europe/Paris", KEY)
+    _, problems, outcomes = check(landed(tmp_path, "vacancies", rows, header), settings)
     assert [p.check for p in problems] == ["columns"]
     assert "required column(s) missing: isco08" in problems[0].detail
     assert outcomes == []
 
 
-def test_jobseekers_exit_before_registration_and_duplicate_spell(tmp_path):
+def test_jobseekers_exit_before_registration_and_duplicate_spell(settings, tmp_path):
     header = ("person_id,registered_on,birth_year,sex,education_level,agency_code,"
               "support_tier,digital_skills,has_disability,exited_on,exit_reason")
     rows = [
@@ -86,7 +95,7 @@ def test_jobseekers_exit_before_registration_and_duplicate_spell(tmp_path):
         "P1,2024-01-10,1990,F,low,A1,guided,basic,false,,",
         "P3,2024-02-01,1970,Q,medium,A1,guided,basic,false,,",
     ]
-    _, problems, _ = check_file(landed(tmp_path, "jobseekers", rows, header), "Europe/Paris", KEY)
+    _, problems, _ = check(landed(tmp_path, "jobseekers", rows, header), settings)
     assert reasons(problems) == [
         ("expect_column_pair_values_a_to_be_greater_than_b", "exited_on", 1, (3,)),
         ("expect_column_values_to_be_in_set", "sex", 1, (5,)),
@@ -94,7 +103,7 @@ def test_jobseekers_exit_before_registration_and_duplicate_spell(tmp_path):
     ]
 
 
-def test_interactions_bad_codes_and_ranges(tmp_path):
+def test_interactions_bad_codes_and_ranges(settings, tmp_path):
     header = ("interaction_id,occurred_at,party_type,party_id,channel,direction,service,"
               "agency_code,is_staff_assisted,duration_s,satisfaction")
     rows = [
@@ -102,8 +111,7 @@ def test_interactions_bad_codes_and_ranges(tmp_path):
         "I2,2024-01-10T09:00:00,jobseeker,P1,pigeon,inbound,registration,A1,false,,",
         "I3,2024-01-10T09:00:00,jobseeker,P1,phone,inbound,registration,A1,true,-5,6",
     ]
-    _, problems, _ = check_file(landed(tmp_path, "interactions", rows, header),
-                                "Europe/Paris", KEY)
+    _, problems, _ = check(landed(tmp_path, "interactions", rows, header), settings)
     assert reasons(problems) == [
         ("expect_column_values_to_be_between", "duration_s", 1, (4,)),
         ("expect_column_values_to_be_between", "satisfaction", 1, (4,)),

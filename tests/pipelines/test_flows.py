@@ -81,25 +81,43 @@ def tiny_home(tmp_path, monkeypatch):
     return settings
 
 
-def test_failing_file_is_set_aside_whole_and_the_rest_loads(tiny_home):
+def test_bad_row_goes_to_quarantine_and_the_rest_of_its_file_loads(tiny_home):
     con = connect_build(tiny_home.build_db)
     try:
         report = ingest_landing(con, tiny_home, "run-1")
-        outcome = {o.file_name: o.outcome for o in report.outcomes}
-        assert outcome == {"agencies.csv": "loaded", "a_good.csv": "loaded", "b_bad.csv": "rejected"}
-        # Not even the bad file's good row is loaded.
-        assert con.execute("select count(*) from raw.jobseekers").fetchall() == [(1,)]
-        (detail,), = con.execute("select detail from meta.file_events "
-                                 "where outcome = 'rejected'").fetchall()
-        assert json.loads(detail)[0]["column"] == "sex"
+        outcome = {o.file_name: (o.outcome, o.n_rows, o.n_quarantined) for o in report.outcomes}
+        assert outcome == {"agencies.csv": ("loaded", 2, 0), "a_good.csv": ("loaded", 1, 0),
+                           "b_bad.csv": ("loaded", 1, 1)}
+        assert con.execute("select count(*) from raw.jobseekers").fetchall() == [(2,)]
+        rows = con.execute("select file_name, line, reasons, status, quarantine_file "
+                           "from meta.quarantined_rows").fetchall()
+        assert [r[:4] for r in rows] == [("b_bad.csv", 3, ["sex: W is not an allowed code"], "open")]
     finally:
         con.close()
-    assert not (tiny_home.landing_dir / "jobseekers" / "b_bad.csv").exists()
-    [moved] = (tiny_home.quarantine_dir / "jobseekers").glob("*__b_bad.csv")
+    # The raw row is kept as it was, beside the warehouse, never in it.
+    [record] = [json.loads(line) for line in
+                (tiny_home.quarantine_dir / rows[0][4]).read_text().splitlines()]
+    assert record["raw"]["person_id"] == "P3" and record["raw"]["sex"] == "W"
+    assert record["line"] == 3 and record["reasons"] == ["sex: W is not an allowed code"]
+
+
+def test_file_missing_a_required_column_is_set_aside_whole(tiny_home):
+    (tiny_home.landing_dir / "jobseekers" / "c_cols.csv").write_text(
+        "person_id,registered_on,birth_year\nP9,2024-01-10,1990\n")
+    con = connect_build(tiny_home.build_db)
+    try:
+        report = ingest_landing(con, tiny_home, "run-1")
+        assert {o.file_name: o.outcome for o in report.outcomes}["c_cols.csv"] == "rejected"
+        assert con.execute("select count(*) from raw.jobseekers where _source_file = 'c_cols.csv'"
+                           ).fetchall() == [(0,)]
+    finally:
+        con.close()
+    assert not (tiny_home.landing_dir / "jobseekers" / "c_cols.csv").exists()
+    [moved] = (tiny_home.quarantine_dir / "jobseekers").glob("*__c_cols.csv")
     report = json.loads(moved.with_name(moved.name + ".report.json").read_text())
-    assert report["file"] == "b_bad.csv"
-    assert [(r["check"], r["column"], r["lines"]) for r in report["reasons"]] == [
-        ("expect_column_values_to_be_in_set", "sex", [3])]
+    assert report["file"] == "c_cols.csv"
+    assert [r["check"] for r in report["reasons"]] == ["columns"]
+    assert "required column(s) missing: sex, education_level" in report["reasons"][0]["detail"]
 
 
 def test_corrected_file_replaces_its_previous_version(tiny_home):
@@ -111,8 +129,10 @@ def test_corrected_file_replaces_its_previous_version(tiny_home):
             "P4,2024-02-10,1980,M,high,A2,intensive,none,true\n")
         report = ingest_landing(con, tiny_home, "run-2")
         assert {o.file_name: o.outcome for o in report.outcomes} == {
-            "agencies.csv": "skipped_duplicate", "a_good.csv": "replaced"}
-        assert con.execute("select count(*) from raw.jobseekers").fetchall() == [(2,)]
+            "agencies.csv": "skipped_duplicate", "a_good.csv": "replaced",
+            "b_bad.csv": "skipped_duplicate"}
+        assert con.execute("select count(*) from raw.jobseekers where _source_file = 'a_good.csv'"
+                           ).fetchall() == [(2,)]
     finally:
         con.close()
 

@@ -18,20 +18,20 @@ def write(tmp_path, name, text):
 def test_csv_lines_are_file_line_numbers(tmp_path):
     path = write(tmp_path, "a.csv", "agency_code,agency_name,region_code,region_name\n"
                                     "A1,One,FR1,IdF\nA2,Two,FRK,AURA\n")
-    frame = read_landed(path)
+    frame, _ = read_landed(path)
     assert frame[LINE].to_list() == [2, 3]
     assert missing_columns(frame, AGENCIES) == []
 
 
 def test_missing_required_column_is_named(tmp_path):
     path = write(tmp_path, "a.csv", "agency_code,agency_name,region_name\nA1,One,IdF\n")
-    assert missing_columns(read_landed(path), AGENCIES) == ["region_code"]
+    assert missing_columns(read_landed(path)[0], AGENCIES) == ["region_code"]
 
 
 def test_unreadable_file_says_which_and_why(tmp_path):
     path = tmp_path / "broken.parquet"
     path.write_bytes(b"PAR1 this is not parquet")
-    with pytest.raises(UnreadableFileError, match="broken.parquet: cannot be read"):
+    with pytest.raises(UnreadableFileError, match="cannot be read as parquet"):
         read_landed(path)
 
 
@@ -41,7 +41,7 @@ def test_types_and_failures_are_reported_by_line(tmp_path):
                  "support_tier,digital_skills,has_disability,exited_on\n"
                  "P1,2024-01-31,1990,F,low,A1,guided,basic,false,\n"
                  "P2,2024-02-30,19x0,M,high,A1,guided,basic,maybe,2024-03-01\n")
-    typed, problems = coerce(read_landed(path), JOBSEEKERS, "Europe/Paris")
+    typed, problems, _ = coerce(read_landed(path)[0], JOBSEEKERS, "Europe/Paris")
     first = typed.row(0, named=True)
     assert first["registered_on"] == date(2024, 1, 31)
     assert first["birth_year"] == 1990 and first["has_disability"] is False
@@ -63,7 +63,7 @@ def test_naive_times_are_local_to_the_pes_and_offsets_are_respected(tmp_path):
         "I4,2024-03-31T02:30:00,jobseeker,P1,web,inbound,registration,A1,false",  # skipped hour
     ]
     path = write(tmp_path, "i.csv", header + "\n" + "\n".join(rows) + "\n")
-    typed, problems = coerce(read_landed(path), INTERACTIONS, "Europe/Paris")
+    typed, problems, _ = coerce(read_landed(path)[0], INTERACTIONS, "Europe/Paris")
     assert problems == []
     assert typed["occurred_at"].to_list() == [
         datetime(2024, 7, 1, 8, tzinfo=UTC),
@@ -77,7 +77,7 @@ def test_parquet_native_types_pass_through(tmp_path):
     path = tmp_path / "a.parquet"
     pl.DataFrame({"agency_code": ["A1"], "agency_name": ["One"], "region_code": ["FR1"],
                   "region_name": ["IdF"], "latitude": [48.85], "longitude": [2]}).write_parquet(path)
-    typed, problems = coerce(read_landed(path), AGENCIES, "Europe/Paris")
+    typed, problems, _ = coerce(read_landed(path)[0], AGENCIES, "Europe/Paris")
     assert problems == []
     assert typed[LINE].to_list() == [1]
     assert typed.schema["longitude"] == pl.Float64 and typed["longitude"][0] == 2.0

@@ -1,0 +1,164 @@
+"""Quarantined rows are kept, listed, shown and replayed once fixed, never loaded twice;
+a load killed with SIGKILL leaves the warehouse as it was."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from observatory.cli import main
+from pipelines.ingest import ingest_landing
+from pipelines.quarantine import replay
+from warehouse.db import connect_build
+
+HEADER = ("interaction_id,occurred_at,party_type,party_id,channel,direction,service,agency_code,"
+          "is_staff_assisted")
+
+
+def row(i: int, channel: str) -> str:
+    return f"I{i},2024-03-04T10:00:00,jobseeker,P{i},{channel},inbound,registration,A1,false"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    from observatory.settings import load_settings
+
+    monkeypatch.setenv("OBSERVATORY_PSEUDONYM_KEY", "replay-key")
+    settings = load_settings(tmp_path / "home")
+    settings.ensure_dirs()
+    (settings.landing_dir / "interactions").mkdir()
+    (settings.landing_dir / "interactions" / "day1.csv").write_text(
+        "\n".join([HEADER, row(1, "web"), row(2, "GUICHET"), row(3, "VISIO"), row(4, "PIGEON")]))
+    return settings
+
+
+def raw_ids(settings) -> list[str]:
+    con = connect_build(settings.build_db)
+    try:
+        return [r[0] for r in con.execute(
+            "select interaction_id from raw.interactions order by 1").fetchall()]
+    finally:
+        con.close()
+
+
+def statuses(settings) -> dict[int, str]:
+    con = connect_build(settings.build_db)
+    try:
+        return dict(con.execute("select line, status from meta.quarantined_rows").fetchall())
+    finally:
+        con.close()
+
+
+def test_replay_after_fixing_the_mapping_loads_each_row_once(home, capsys):
+    con = connect_build(home.build_db)
+    ingest_landing(con, home, "run-1")
+    con.close()
+    assert raw_ids(home) == ["I1"]
+    assert statuses(home) == {3: "open", 4: "open", 5: "open"}
+
+    assert main(["quarantine", "list", "--home", str(home.home), "--json"]) == 0
+    [batch] = json.loads(capsys.readouterr().out)
+    assert (batch["file"], batch["n_rows"]) == ("day1.csv", 3)
+    assert main(["quarantine", "show", batch["quarantine_file"], "--home", str(home.home)]) == 0
+    shown = capsys.readouterr().out
+    assert "line 3: channel: GUICHET is not an allowed code" in shown and "party_id=P2" in shown
+
+    # The PES's codes are mapped; PIGEON stays unknown.
+    (home.home / "mappings.toml").write_text('[channel]\nGUICHET = "agency"\nVISIO = "video"\n')
+    con = connect_build(home.build_db)
+    try:
+        report = replay(con, home, "replay-1")
+        assert (report.n_replayed, report.n_still_open, report.n_already_loaded) == (2, 1, 0)
+        lineage = con.execute("select interaction_id, channel, _source_file, _line from "
+                              "raw.interactions order by 1").fetchall()
+        assert lineage == [("I1", "web", "day1.csv", 2), ("I2", "agency", "day1.csv", 3),
+                           ("I3", "video", "day1.csv", 4)]
+        again = replay(con, home, "replay-2")
+        assert (again.n_replayed, again.n_still_open) == (0, 1)
+    finally:
+        con.close()
+    assert raw_ids(home) == ["I1", "I2", "I3"]
+    assert statuses(home) == {3: "replayed", 4: "replayed", 5: "open"}
+
+
+def test_replay_does_not_load_a_row_already_loaded_from_another_file(home):
+    con = connect_build(home.build_db)
+    try:
+        ingest_landing(con, home, "run-1")
+        # The export is corrected and re-landed under another name before anyone replays.
+        (home.landing_dir / "interactions" / "day1_fixed.csv").write_text(
+            "\n".join([HEADER, row(2, "agency")]))
+        ingest_landing(con, home, "run-2")
+        (home.home / "mappings.toml").write_text('[channel]\nGUICHET = "agency"\n')
+        report = replay(con, home, "replay-1")
+        assert (report.n_replayed, report.n_already_loaded) == (0, 1)
+        assert con.execute("select count(*) from raw.interactions where interaction_id = 'I2'"
+                           ).fetchall() == [(1,)]
+    finally:
+        con.close()
+
+
+def snapshot(settings) -> dict:
+    """Row count and a checksum of every table a load writes."""
+    con = connect_build(settings.build_db)
+    try:
+        tables = {t: t for t in ("raw.interactions", "meta.loaded_files", "meta.quarantined_rows",
+                                 "meta.duplicate_rows", "meta.validation_results")}
+        # Skips are logged as they are seen, before any load: they change no data.
+        tables["meta.file_events"] = ("(select * from meta.file_events "
+                                      "where outcome <> 'skipped_duplicate')")
+        return {name: con.execute(f"select count(*), coalesce(sum(hash(t)), 0) from {sql} as t"
+                                  ).fetchall()[0]
+                for name, sql in tables.items()}
+    finally:
+        con.close()
+
+
+def test_sigkill_in_the_middle_of_a_load_leaves_the_warehouse_as_it_was(home, tmp_path):
+    con = connect_build(home.build_db)
+    ingest_landing(con, home, "run-1")
+    con.close()
+    before = snapshot(home)
+    (home.landing_dir / "interactions" / "day2.csv").write_text(
+        "\n".join([HEADER, *[row(i, "app") for i in range(10, 5000)]]))
+
+    marker = tmp_path / "inside-the-transaction"
+    script = ("import sys; from observatory.settings import load_settings; "
+              "from pipelines.ingest import ingest_landing; from warehouse.db import connect_build; "
+              "s = load_settings(sys.argv[1]); ingest_landing(connect_build(s.build_db), s, 'doomed')")
+    env = os.environ | {"OBSERVATORY_TEST_HOLD_LOAD": str(marker)}
+    proc = subprocess.Popen([sys.executable, "-c", script, str(home.home)], env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert proc.poll() is None, "the loader ended before reaching the transaction"
+            assert time.monotonic() < deadline, "the loader never reached the transaction"
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    assert snapshot(home) == before
+    con = connect_build(home.build_db)
+    try:
+        doomed = con.execute("select file_name, outcome from meta.file_events where run_id = 'doomed'"
+                             ).fetchall()
+        assert doomed == [("day1.csv", "skipped_duplicate")]
+    finally:
+        con.close()
+    # The next run completes: the file is loaded, once.
+    con = connect_build(home.build_db)
+    try:
+        report = ingest_landing(con, home, "run-2")
+        assert [(o.file_name, o.outcome, o.n_rows) for o in report.outcomes
+                if o.outcome != "skipped_duplicate"] == [("day2.csv", "loaded", 4990)]
+        assert con.execute("select count(*) from raw.interactions").fetchall() == [(4991,)]
+    finally:
+        con.close()
