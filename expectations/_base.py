@@ -23,7 +23,6 @@ PANDAS_TYPES = {
 def contract_suite(contract: Contract) -> gx.ExpectationSuite:
     suite = gx.ExpectationSuite(name=f"landed_{contract.source}")
     for col in contract.columns:
-        suite.add_expectation(gxe.ExpectColumnToExist(column=col.name))
         suite.add_expectation(
             gxe.ExpectColumnValuesToBeInTypeList(column=col.name, type_list=[PANDAS_TYPES[col.dtype][1]]))
         if col.required:

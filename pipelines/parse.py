@@ -161,6 +161,34 @@ def map_codes(frame: pl.DataFrame, contract: Contract,
     return frame.with_columns(exprs) if exprs else frame
 
 
+_FAST_FORMATS = {
+    "timestamp": (pl.Datetime("us"), ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")),
+    "date": (pl.Date, ("%Y-%m-%d",)),
+}
+
+
+def _fast_paths(frame: pl.DataFrame, contract: Contract, fmt: FileFormat) -> pl.DataFrame:
+    """Parse clean date and time columns strictly, which is several times faster.
+
+    A column where any value does not fit the one common format is left as text for the
+    tolerant parser, which also reports each failing value.
+    """
+    if fmt.dates == "dmy":
+        return frame
+    replaced = {}
+    for col in contract.columns:
+        if col.dtype not in _FAST_FORMATS or frame.schema.get(col.name) != pl.String:
+            continue
+        dtype, formats = _FAST_FORMATS[col.dtype]
+        for pattern in formats:
+            try:
+                replaced[col.name] = frame[col.name].str.strptime(dtype, pattern, strict=True)
+                break
+            except pl.exceptions.PolarsError:
+                continue
+    return frame.with_columns(**replaced) if replaced else frame
+
+
 def coerce(frame: pl.DataFrame, contract: Contract, tz: str, fmt: FileFormat | None = None
            ) -> tuple[pl.DataFrame, list[Problem], dict[int, list[str]]]:
     """Cast ``frame`` to the contract, in contract order, keeping the line numbers.
@@ -170,19 +198,21 @@ def coerce(frame: pl.DataFrame, contract: Contract, tz: str, fmt: FileFormat | N
     typed frame, a summary per column, and every failing line's reasons.
     """
     fmt = fmt or FileFormat("csv")
+    frame = _fast_paths(frame, contract, fmt)
     present = [c for c in contract.columns if c.name in frame.columns]
     typed_exprs = {
         c.name: (_target(c, frame.schema[c.name], tz, fmt) if c.name in frame.columns
                  else pl.lit(None)).cast(POLARS_TYPES[c.dtype])
         for c in contract.columns
     }
-    failed_exprs = [
-        (_present(c.name, frame.schema[c.name]) & typed_exprs[c.name].is_null())
-        .alias(f"_failed_{c.name}")
-        for c in present
-    ]
+    present_exprs = [_present(c.name, frame.schema[c.name]).alias(f"_present_{c.name}")
+                     for c in present]
     both = frame.lazy().select(
-        pl.col(LINE), *[e.alias(n) for n, e in typed_exprs.items()], *failed_exprs
+        pl.col(LINE), *[e.alias(n) for n, e in typed_exprs.items()], *present_exprs
+    ).with_columns(
+        # From the typed columns, so each (costly) parse runs once.
+        (pl.col(f"_present_{c.name}") & pl.col(c.name).is_null()).alias(f"_failed_{c.name}")
+        for c in present
     ).collect()
     problems: list[Problem] = []
     row_reasons: dict[int, list[str]] = {}
