@@ -32,7 +32,11 @@ def query(published_db: Path, sql: str) -> pl.DataFrame:
 def run_sql(published_db: Path, sql: str, fmt: str = "table") -> str:
     frame = query(published_db, sql)
     if fmt == "csv":
-        return frame.write_csv()
+        # CSV has no nested values: lists and structs (quarantine reasons, say) go as JSON text.
+        nested = {c: pl.Series(c, [None if v is None else json.dumps(v, default=str, ensure_ascii=False)
+                                   for v in frame[c].to_list()], dtype=pl.String)
+                  for c, t in frame.schema.items() if t.is_nested()}
+        return frame.with_columns(**nested).write_csv()
     if fmt == "json":
         return json.dumps(frame.to_dicts(), default=str, ensure_ascii=False, indent=1) + "\n"
     with pl.Config(tbl_rows=200, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200,

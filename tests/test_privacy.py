@@ -49,3 +49,22 @@ def test_no_raw_identifier_in_the_database_bytes(demo_home):
     for path in (demo_home.build_db, demo_home.published_db):
         tokens = {m.decode() for m in pattern.findall(path.read_bytes())}
         assert not (tokens & raw), f"{path.name} holds raw identifiers"
+
+
+def test_no_raw_identifier_in_any_export(demo_home):
+    """Every table as `observatory sql` exports it (CSV and JSON) is free of raw identifiers."""
+    from observatory.analyst_sql import run_sql
+
+    raw = raw_identifiers(demo_home.landing_dir)
+    pattern = re.compile(r"[A-Z]\d{4,9}")
+    con = connect_published(demo_home.published_db)
+    try:
+        tables = con.execute("select table_schema || '.' || table_name "
+                             "from information_schema.tables").fetchall()
+    finally:
+        con.close()
+    assert len(tables) > 20
+    for (table,) in tables:
+        for fmt in ("csv", "json"):
+            text = run_sql(demo_home.published_db, f"select * from {table}", fmt)
+            assert not (set(pattern.findall(text)) & raw), f"{table} ({fmt}) holds raw ids"
