@@ -36,7 +36,8 @@ def run_sql(published_db: Path, sql: str, fmt: str = "table") -> str:
         nested = {c: pl.Series(c, [None if v is None else json.dumps(v, default=str, ensure_ascii=False)
                                    for v in frame[c].to_list()], dtype=pl.String)
                   for c, t in frame.schema.items() if t.is_nested()}
-        return frame.with_columns(**nested).write_csv()
+        binary = {c: pl.col(c).bin.encode("hex") for c, t in frame.schema.items() if t == pl.Binary}
+        return frame.with_columns(**nested).with_columns(**binary).write_csv()
     if fmt == "json":
         return json.dumps(frame.to_dicts(), default=str, ensure_ascii=False, indent=1) + "\n"
     with pl.Config(tbl_rows=200, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200,
