@@ -31,6 +31,16 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$fingerprint" ]]; then
   echo "    done in $((SECONDS - started)) s"
 fi
 
+# axe-core for the accessibility tests, from the npm registry (never a CDN at test time).
+if [[ $want_test == 1 ]] && [[ ! -f tests/a11y/node_modules/axe-core/axe.min.js ]]; then
+  if command -v npm >/dev/null; then
+    echo "==> installing axe-core for the accessibility tests"
+    npm ci --prefix tests/a11y --no-audit --no-fund --silent
+  else
+    echo "!!  npm is missing: the accessibility tests will skip (install Node.js and npm)."
+  fi
+fi
+
 if [[ $want_test == 1 ]] && { [[ ! -x /usr/bin/chromium ]] || [[ ! -x /usr/bin/chromedriver ]]; }; then
   if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
     echo "==> installing Debian chromium and chromium-driver for the browser tests"
