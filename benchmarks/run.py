@@ -172,6 +172,12 @@ def main() -> int:
             times.append((time.perf_counter() - t0) * 1000)
         query_rows.append((name, statistics.median(times), percentile(times, 0.95)))
         print(f"  query {name:<38} p50 {query_rows[-1][1]:6.1f} ms  p95 {query_rows[-1][2]:6.1f} ms")
+    # Outcomes and Employers pages: whole callbacks (queries + figures), last 12 months.
+    from benchmarks.outcome_callbacks import callback_timings
+    query_rows += callback_timings(settings, args.repeats)
+    # Channels section: each indicator's callback (and two CSV exports), over 4 filter states.
+    from benchmarks.channel_callbacks import callback_timings as channel_callback_timings
+    query_rows += channel_callback_timings(settings, args.repeats)
     wh.close()
 
     marts = {m.relation: rows for m, rows in built if m.layer == "marts"}

@@ -7,13 +7,13 @@ from pathlib import Path
 import dash
 from dash import ALL, Input, Output, dcc, html
 
-from dashboards import db
+from dashboards import db, public
 from dashboards.components import filters
-from dashboards.pages import channels, labour_market, overview
+from dashboards.pages import channels, data_quality, employers, labour_market, outcomes, overview
 from observatory.settings import Settings
 
 ASSETS = Path(__file__).parent / "assets"
-PAGES = (overview, channels, labour_market)
+PAGES = (overview, channels, labour_market, data_quality, outcomes, employers)
 
 # lang for screen readers; no <footer> around the scripts (it would be a second contentinfo).
 INDEX = """<!DOCTYPE html>
@@ -96,6 +96,7 @@ def create_app(settings: Settings) -> dash.Dash:
     for page in PAGES:
         page.register(app)
     filters.register_callbacks(app)
+    public.register(app)  # /public, /embed, /api/v1: no login, public.* marts only
     app.layout = _shell
 
     @app.callback(

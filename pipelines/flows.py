@@ -53,7 +53,8 @@ def build_models(home: str | None, run_id: str) -> dict:
     started = time.perf_counter()
     con = connect_build(settings.build_db)
     try:
-        built = wh_build.build(con, timezone=settings.timezone, run_id=run_id, progress=log.info)
+        built = wh_build.build(con, timezone=settings.timezone, run_id=run_id, progress=log.info,
+                               thresholds=settings.disclosure)
         con.execute("checkpoint")
     finally:
         con.close()

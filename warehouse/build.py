@@ -11,6 +11,9 @@ from pathlib import Path
 
 import duckdb
 
+from observatory.settings import DisclosureThresholds
+from warehouse import analytics, disclosure
+
 MODELS_DIR = Path(__file__).parent / "models"
 LAYERS = ("staging", "core", "marts")
 
@@ -78,8 +81,12 @@ def audit(con: duckdb.DuckDBPyConnection, model: Model) -> list[str]:
 
 
 def build(con: duckdb.DuckDBPyConnection, *, timezone: str, run_id: str,
-          progress=None, models_dir: Path = MODELS_DIR) -> list[tuple[Model, int]]:
-    """Rebuild every model in one transaction; any audit failure rolls all of it back."""
+          progress=None, models_dir: Path = MODELS_DIR,
+          thresholds: DisclosureThresholds | None = None) -> list[tuple[Model, int]]:
+    """Rebuild every model in one transaction; any audit failure rolls all of it back.
+
+    Last, the public.* marts (statistical disclosure control, warehouse/disclosure.py).
+    """
     models = discover_models(models_dir)
     # The time zone was validated by the settings; it is a zoneinfo name, not free text.
     con.execute(f"set variable pes_timezone = '{timezone}'")
@@ -98,7 +105,19 @@ def build(con: duckdb.DuckDBPyConnection, *, timezone: str, run_id: str,
                 raise AuditError("; ".join(failures))
             n = con.execute(f"select count(*) from {model.relation}").fetchall()[0][0]
             built.append((model, n))
+        # Models computed in Python after the SQL ones (warehouse/analytics), audited alike.
+        for model in analytics.build(con, progress):
+            failures = audit(con, model)
+            if failures:
+                raise AuditError("; ".join(failures))
+            built.append((model, con.execute(
+                f"select count(*) from {model.relation}").fetchall()[0][0]))
         _write_dataset(con, run_id)
+        if progress:
+            progress("building public.* (disclosure control)")
+        for table, n in disclosure.build_public(con, thresholds or DisclosureThresholds()):
+            built.append((Model(layer=disclosure.SCHEMA, name=table.name, sql="",
+                                grain=table.grain, key=table.key, materialized="table"), n))
         con.commit()
     except BaseException:
         con.rollback()

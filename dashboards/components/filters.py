@@ -24,11 +24,31 @@ DEFAULT_N_MONTHS = 12
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "measure": (("volume", "Volume"), ("share", "Share of month")),
     "direction": (("all", "All"), ("inbound", "Inbound"), ("outbound", "Outbound")),
+    # Outcomes page (issue 6): the breakdown of A1 and sustainability, and the survival curves.
+    "breakdown": (("region", "Region"), ("age_band", "Age band"), ("sex", "Sex"),
+                  ("education_level", "Education"), ("support_tier", "Support tier"),
+                  ("digital_skills", "Digital skills")),
+    "curves": (("support_tier", "Support tier"), ("age_band", "Age band"),
+               ("digital_skills", "Digital skills"), ("channel_profile", "Channel profile")),
+    # Channels section (issue 5): user type, the segment shown, what the exclusion list ranks.
+    "user_type": (("all", "All users"), ("jobseeker", "Job-seekers"), ("employer", "Employers")),
+    "segment_by": (("digital_skills", "Digital skills"), ("age_band", "Age band"),
+                   ("education_level", "Education"), ("support_tier", "Support tier")),
+    "rank_by": (("agency", "Agencies"), ("region", "Regions")),
 }
+# Single-choice keys whose options come from the data (the page supplies them), with the value
+# that means "no choice" and is left out of the URL.
+OPEN_CHOICES: dict[str, str] = {"isco": "all", "service": "all"}
+# Multi-select filters only the Channels section offers: kept in its URLs, not carried to the
+# pages that have no such control.
+PAGE_MULTI = ("agency", "education_level")
 LABELS = {
     "from": "From month", "to": "To month", "region": "Region", "age_band": "Age band",
     "digital_skills": "Digital skills", "support_tier": "Support tier",
     "measure": "Show", "direction": "Direction",
+    "breakdown": "Break down by", "curves": "Survival curves by", "isco": "Occupation (ISCO-08)",
+    "agency": "Agency", "education_level": "Education", "user_type": "User type",
+    "segment_by": "Segment shown", "rank_by": "Rank", "service": "Service",
 }
 COMMON = (*PERIOD, *MULTI)
 
@@ -83,7 +103,7 @@ def parse_query(query: Mapping[str, str | Sequence[str]],
     values: dict[str, str | list[str]] = {}
     for name, options in allowed.items():
         known = _known(query.get(name), options)
-        if name in MULTI:
+        if name in MULTI or name in PAGE_MULTI:
             wanted = set(known)
             values[name] = [o for o in options if o in wanted]
         elif name in PERIOD:
@@ -109,13 +129,16 @@ def parse_search(search: str | None, allowed: Mapping[str, Sequence[str]]
 def to_search(values: Mapping[str, str | Sequence[str] | None]) -> str:
     """The query string of a view: the period always, other filters only when set."""
     pairs: list[tuple[str, str]] = []
-    for name in (*COMMON, *CHOICES):
+    for name in (*COMMON, *PAGE_MULTI, *CHOICES, *OPEN_CHOICES):
         value = values.get(name)
-        if name in MULTI:
+        if name in MULTI or name in PAGE_MULTI:
             if value:
                 pairs.append((name, ",".join(value)))
         elif name in CHOICES:
             if value and value != CHOICES[name][0][0]:
+                pairs.append((name, value))
+        elif name in OPEN_CHOICES:
+            if value and value != OPEN_CHOICES[name]:
                 pairs.append((name, value))
         elif value:
             pairs.append((name, value))

@@ -38,7 +38,8 @@ CREATE TABLE meta.dataset (is_synthetic BOOLEAN, data_from DATE, data_to DATE,
 CREATE TABLE marts.mart_contacts_monthly (month DATE, region_code VARCHAR, region_name VARCHAR,
     agency_code VARCHAR, agency_name VARCHAR, channel VARCHAR, is_digital BOOLEAN,
     service VARCHAR, direction VARCHAR, party_type VARCHAR, is_staff_assisted BOOLEAN,
-    age_band VARCHAR, digital_skills VARCHAR, support_tier VARCHAR, n_contacts BIGINT,
+    age_band VARCHAR, education_level VARCHAR, digital_skills VARCHAR, support_tier VARCHAR,
+    n_contacts BIGINT,
     n_rated BIGINT, n_satisfied BIGINT, n_appointments BIGINT, n_no_shows BIGINT,
     n_resolution_known BIGINT, n_resolved BIGINT);
 CREATE TABLE marts.mart_jobseeker_flows_monthly (month DATE, region_code VARCHAR,
@@ -146,11 +147,18 @@ def build_tiny_warehouse(path: Path, *, seed: int = 7) -> None:
         con.execute("""INSERT INTO marts.mart_contacts_monthly
             SELECT c.month, c.region_code, r.region_name, c.agency_code, a.agency_name,
                    c.channel, list_contains($digital, c.channel), c.service, c.direction,
-                   c.party_type, c.is_staff_assisted, c.age_band, c.digital_skills,
-                   c.support_tier, c.n_contacts, c.n_rated, c.n_satisfied, c.n_appointments,
-                   c.n_no_shows, c.n_resolution_known, c.n_resolved
+                   c.party_type, c.is_staff_assisted, c.age_band,
+                   CASE WHEN c.party_type = 'employer' THEN 'n/a' ELSE 'unknown' END,
+                   c.digital_skills, c.support_tier, c.n_contacts, c.n_rated, c.n_satisfied,
+                   c.n_appointments, c.n_no_shows, c.n_resolution_known, c.n_resolved
             FROM contacts c JOIN region_df r USING (region_code)
             JOIN agency_df a USING (agency_code)""", {"digital": list(DIGITAL_CHANNELS)})
+        # The Channels section's mix and shares read the same counts without service.
+        con.execute("""CREATE TABLE marts.mart_channel_contacts_monthly AS
+            SELECT month, region_code, region_name, agency_code, agency_name, party_type,
+                   direction, age_band, education_level, digital_skills, support_tier, channel,
+                   is_digital, sum(n_contacts)::BIGINT AS n_contacts
+            FROM marts.mart_contacts_monthly GROUP BY ALL""")
         con.execute("""INSERT INTO marts.mart_jobseeker_flows_monthly
             SELECT f.month, f.region_code, r.region_name, f.age_band, f.sex,
                    f.education_level, f.digital_skills, f.support_tier, f.n_stock_end,

@@ -103,7 +103,8 @@ def test_layout_ignores_unknown_query_values(app, period):
 def test_labels_point_at_their_controls(app):
     page = channels.layout()
     labels = {c.htmlFor for c in walk(page) if type(c).__name__ == "Label"}
-    assert labels == {filters.dom_id(n) for n in filters.COMMON}
+    # The Channels section adds agency and education to the shared filters (radios use legends).
+    assert labels == {filters.dom_id(n) for n in (*filters.COMMON, *filters.PAGE_MULTI)}
 
 
 # -- callbacks -------------------------------------------------------------------------------
@@ -152,7 +153,8 @@ def test_update_shares_follows_the_region_filter(app, period, marts):
     assert list(by_region.data[0].y) == names.to_list()
     n_services = marts[CONTACTS].filter(pl.col("region_code") == region)["service"].n_unique()
     assert len(by_service.data[0].y) <= n_services
-    assert {t.meta for t in by_segment.data} <= {"age_band", "digital_skills", "support_tier"}
+    assert {t.meta for t in by_segment.data} <= {"age_band", "education_level", "digital_skills",
+                                                  "support_tier"}
 
 
 def test_callbacks_shrug_off_crafted_values(app, period):

@@ -37,7 +37,8 @@ def contacts_monthly(landing: Path) -> pl.DataFrame:
     agencies = read_source(landing, "agencies").select("agency_code", "region_code",
                                                        "region_name", "agency_name")
     spells = read_source(landing, "jobseekers").select(
-        "person_id", "registered_on", "birth_year", "digital_skills", "support_tier"
+        "person_id", "registered_on", "birth_year", "education_level", "digital_skills",
+        "support_tier"
     ).sort("registered_on")
     it = read_source(landing, "interactions").with_columns(
         # Naive times in the files are local to the PES: the local date is the date part.
@@ -48,14 +49,16 @@ def contacts_monthly(landing: Path) -> pl.DataFrame:
     js = js.with_columns(
         age_band=pl.when(pl.col("birth_year").is_null()).then(pl.lit("unknown"))
         .otherwise(_age_band(pl.col("occurred_on").dt.year() - pl.col("birth_year"))),
+        education_level=pl.col("education_level").fill_null("unknown"),
         digital_skills=pl.col("digital_skills").fill_null("unknown"),
         support_tier=pl.col("support_tier").fill_null("unknown"),
     ).drop("registered_on", "birth_year")
     emp = it.filter(pl.col("party_type") == "employer").with_columns(
-        age_band=pl.lit("n/a"), digital_skills=pl.lit("n/a"), support_tier=pl.lit("n/a"))
+        age_band=pl.lit("n/a"), education_level=pl.lit("n/a"), digital_skills=pl.lit("n/a"),
+        support_tier=pl.lit("n/a"))
     both = pl.concat([js.select(emp.columns), emp], how="vertical_relaxed")
     keys = ["month", "agency_code", "channel", "service", "direction", "party_type",
-            "is_staff_assisted", "age_band", "digital_skills", "support_tier"]
+            "is_staff_assisted", "age_band", "education_level", "digital_skills", "support_tier"]
     return (both.with_columns(month=pl.col("occurred_on").dt.truncate("1mo"))
             .join(agencies, on="agency_code", how="left")
             .group_by(keys + ["region_code", "region_name", "agency_name"])

@@ -20,6 +20,7 @@ with_spell as (
     select
         i.*,
         s.birth_year,
+        s.education_level as spell_education_level,
         s.digital_skills as spell_digital_skills,
         s.support_tier as spell_support_tier
     from localised as i
@@ -52,6 +53,7 @@ select
         when year(w.occurred_on) - w.birth_year < 50 then '25-49'
         else '50+'
     end as age_band,
+    case when w.party_type = 'employer' then 'n/a' else coalesce(w.spell_education_level, 'unknown') end as education_level,
     case when w.party_type = 'employer' then 'n/a' else coalesce(w.spell_digital_skills, 'unknown') end as digital_skills,
     case when w.party_type = 'employer' then 'n/a' else coalesce(w.spell_support_tier, 'unknown') end as support_tier,
     -- booleans

@@ -1,5 +1,5 @@
 -- grain: one row per month x agency x channel x service x direction x party type x staff assistance x segment
--- key: month, agency_code, channel, service, direction, party_type, is_staff_assisted, age_band, digital_skills, support_tier
+-- key: month, agency_code, channel, service, direction, party_type, is_staff_assisted, age_band, education_level, digital_skills, support_tier
 -- materialized: table
 select
     i.month,
@@ -14,6 +14,7 @@ select
     i.party_type,
     i.is_staff_assisted,
     i.age_band,
+    i.education_level,
     i.digital_skills,
     i.support_tier,
     count(*) as n_contacts,
@@ -27,3 +28,5 @@ from core.fct_interactions as i
 left join core.dim_agency as a using (agency_code)
 left join core.dim_region as r on r.region_code = i.region_code
 group by all
+-- Stored by month: a period filter then reads only the row groups of its months.
+order by i.month, i.region_code, i.agency_code
