@@ -61,9 +61,11 @@ class ChannelFilters(Filters):
 
 def _where(f: ChannelFilters, *, segments: bool = True, place: bool = True,
            user_type: bool = True, direction: Direction = "all", services: tuple[str, ...] = (),
-           service: str | None = None) -> tuple[str, dict[str, object]]:
-    """The WHERE clause of a mart query and its bound parameters."""
-    clauses = ["month BETWEEN $month_from AND $month_to"]
+           service: str | None = None, period: str = "month BETWEEN $month_from AND $month_to"
+           ) -> tuple[str, dict[str, object]]:
+    """The WHERE clause of a mart query and its bound parameters; ``period`` is the condition
+    that keeps the period (on $month_from and $month_to)."""
+    clauses = [period]
     params: dict[str, object] = {"month_from": f.month_from, "month_to": f.month_to}
     if place and f.region:
         clauses.append("list_contains($region, region_code)")
@@ -263,9 +265,7 @@ def _people_in_period(f: ChannelFilters) -> tuple[str, dict[str, object]]:
     length built from core.dim_month, so no person-month is read. Only the few people whose
     place or segment changed need folding to their last one.
     """
-    where, params = _where(f, user_type=False)
-    where = where.replace("month BETWEEN $month_from AND $month_to",
-                          "bit_count(p.months_active & m.bits) > 0")
+    where, params = _where(f, user_type=False, period="bit_count(p.months_active & m.bits) > 0")
     columns = ("person_id, region_code, region_name, agency_code, agency_name, age_band, "
                "education_level, digital_skills, support_tier")
     return f"""
