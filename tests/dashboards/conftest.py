@@ -10,6 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -227,3 +234,69 @@ def _no_leaked_dash_app_context():
     token = app_context.set(None)
     yield
     app_context.reset(token)
+
+
+# -- a real server and a real browser ----------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium tries Google's hosts, which are unreachable.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+_REPO = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def served_dashboard(home: Path, probe: str = "/") -> Iterator[str]:
+    """The dashboard served by dashboards.app.serve in its own process, as in production."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code = ("import sys; from observatory.settings import load_settings; "
+            "from dashboards.app import serve; "
+            "serve(load_settings(sys.argv[1]), '127.0.0.1', int(sys.argv[2]))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
+        str(_REPO), os.environ.get("PYTHONPATH")]))}
+    server = subprocess.Popen([sys.executable, "-c", code, str(home), str(port)], cwd=_REPO,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url + probe, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail(f"dashboard did not start: {server.stderr.read()}")
+                if time.monotonic() > deadline:
+                    pytest.fail("dashboard did not answer within 60 s")
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def serve_dashboard():
+    """Start a dashboard for a home (``serve_dashboard(home, probe)``); stopped after the module."""
+    with ExitStack() as stack:
+        yield lambda home, probe="/": stack.enter_context(served_dashboard(home, probe))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, driven by Playwright (it never downloads a browser)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

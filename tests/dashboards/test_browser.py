@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -20,9 +14,6 @@ from pipelines.contracts import CHANNELS
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 # The figure a dcc.Graph drew, as plain data: [{name, x, y}] per trace.
 FIGURE_DATA = """id => {
     const plot = document.getElementById(id)?.querySelector('.js-plotly-plot');
@@ -31,54 +22,12 @@ FIGURE_DATA = """id => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def base_url(dash_settings):
+def base_url(dash_settings, serve_dashboard):
     """The dashboard served by dashboards.app.serve in its own process, as in production."""
-    port = _free_port()
-    code = ("import sys; from observatory.settings import load_settings; "
-            "from dashboards.app import serve; "
-            "serve(load_settings(sys.argv[1]), '127.0.0.1', int(sys.argv[2]))")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                                      os.environ.get("PYTHONPATH")]))}
-    server = subprocess.Popen([sys.executable, "-c", code, str(dash_settings.home), str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if server.poll() is not None:
-                pytest.fail(f"dashboard did not start: {server.stderr.read()}")
-            if time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("dashboard did not answer within 60 s")
-            time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    return serve_dashboard(dash_settings.home)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

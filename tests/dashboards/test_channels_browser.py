@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import csv
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -23,9 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(
     reason="the Channels section's marts come from the demo warehouse, not the tiny one")]
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 # What a dcc.Graph drew, read from the plotly div: one entry per trace.
 TRACES = """id => {
     const plot = document.getElementById(id)?.querySelector('.js-plotly-plot');
@@ -44,54 +36,12 @@ SANKEY_VALUES = """id => Array.from(document.getElementById(id)
     .querySelector('.js-plotly-plot').data[0].link.value)"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def base_url(dash_settings):
+def base_url(dash_settings, serve_dashboard):
     """The dashboard served by dashboards.app.serve in its own process, as in production."""
-    port = _free_port()
-    code = ("import sys; from observatory.settings import load_settings; "
-            "from dashboards.app import serve; "
-            "serve(load_settings(sys.argv[1]), '127.0.0.1', int(sys.argv[2]))")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
-        str(ROOT), os.environ.get("PYTHONPATH")]))}
-    server = subprocess.Popen([sys.executable, "-c", code, str(dash_settings.home), str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/channels", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if server.poll() is not None:
-                pytest.fail(f"dashboard did not start: {server.stderr.read()}")
-            if time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("dashboard did not answer within 60 s")
-            time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    return serve_dashboard(dash_settings.home, "/channels")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -11,13 +11,7 @@ import csv
 import dataclasses
 import datetime as dt
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -530,41 +524,10 @@ FIGURE_DATA = """id => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def base_url(official_settings):
+def base_url(official_settings, serve_dashboard):
     """The dashboard served by dashboards.app.serve in its own process, as in production."""
-    port = _free_port()
-    code = ("import sys; from observatory.settings import load_settings; "
-            "from dashboards.app import serve; "
-            "serve(load_settings(sys.argv[1]), '127.0.0.1', int(sys.argv[2]))")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    server = subprocess.Popen([sys.executable, "-c", code, str(official_settings.home),
-                               str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if server.poll() is not None:
-                pytest.fail(f"dashboard did not start: {server.stderr.read()}")
-            if time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("dashboard did not answer within 60 s")
-            time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    return serve_dashboard(official_settings.home)
 
 
 @pytest.mark.browser

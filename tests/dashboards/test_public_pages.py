@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -34,9 +29,6 @@ sys.path.insert(0, str(ROOT / "tests" / "warehouse"))
 import public_data  # noqa: E402
 
 AXE = ROOT / "tests" / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 SECTIONS = ("jobseekers", "vacancies", "occupations", "tension", "job-access", "unemployment")
 
 
@@ -294,53 +286,11 @@ def test_openapi_describes_every_dataset_and_parameter(client):
 
 # -- in the browser ----------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def base_url(public_settings):
-    port = _free_port()
-    code = ("import sys; from observatory.settings import load_settings; "
-            "from dashboards.app import serve; "
-            "serve(load_settings(sys.argv[1]), '127.0.0.1', int(sys.argv[2]))")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
-        str(ROOT), os.environ.get("PYTHONPATH")]))}
-    server = subprocess.Popen([sys.executable, "-c", code, str(public_settings.home), str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/public/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if server.poll() is not None:
-                pytest.fail(f"server did not start: {server.stderr.read()}")
-            if time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("server did not answer within 60 s")
-            time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+def base_url(public_settings, serve_dashboard):
+    return serve_dashboard(public_settings.home, "/public/")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
