@@ -244,6 +244,26 @@ def nuts_unmatched(published_db: Path | str, dataset: str | None = None) -> pl.D
     """, params)
 
 
+# BMO sums over published cells only; a share uses only cells where both counts are published.
+_BMO_MEASURES = """
+               cast(sum(n_projects) as bigint) as n_projects,
+               count(*) filter (where is_secret_projects) as n_secret_projects,
+               cast(sum(n_projects_difficult) as bigint) as n_projects_difficult,
+               count(*) filter (where is_secret_difficult) as n_secret_difficult,
+               cast(sum(n_projects_seasonal) as bigint) as n_projects_seasonal,
+               count(*) filter (where is_secret_seasonal) as n_secret_seasonal,
+               cast(sum(n_projects_difficult) filter (
+                        where not is_secret_projects and not is_secret_difficult) as double)
+                 / nullif(sum(n_projects) filter (
+                        where not is_secret_projects and not is_secret_difficult), 0)
+                 as share_difficult,
+               cast(sum(n_projects_seasonal) filter (
+                        where not is_secret_projects and not is_secret_seasonal) as double)
+                 / nullif(sum(n_projects) filter (
+                        where not is_secret_projects and not is_secret_seasonal), 0)
+                 as share_seasonal"""
+
+
 def bmo_by_occupation_region(published_db: Path | str, region_code: str | None = None,
                              family_code: str | None = None, year: int | None = None
                              ) -> pl.DataFrame:
@@ -263,22 +283,7 @@ def bmo_by_occupation_region(published_db: Path | str, region_code: str | None =
     return _frame(published_db, f"""
         select year, region_code, region_name, family_code, family_label, bmo_code, bmo_label,
                count(*) as n_basins,
-               cast(sum(n_projects) as bigint) as n_projects,
-               count(*) filter (where is_secret_projects) as n_secret_projects,
-               cast(sum(n_projects_difficult) as bigint) as n_projects_difficult,
-               count(*) filter (where is_secret_difficult) as n_secret_difficult,
-               cast(sum(n_projects_seasonal) as bigint) as n_projects_seasonal,
-               count(*) filter (where is_secret_seasonal) as n_secret_seasonal,
-               cast(sum(n_projects_difficult) filter (
-                        where not is_secret_projects and not is_secret_difficult) as double)
-                 / nullif(sum(n_projects) filter (
-                        where not is_secret_projects and not is_secret_difficult), 0)
-                 as share_difficult,
-               cast(sum(n_projects_seasonal) filter (
-                        where not is_secret_projects and not is_secret_seasonal) as double)
-                 / nullif(sum(n_projects) filter (
-                        where not is_secret_projects and not is_secret_seasonal), 0)
-                 as share_seasonal,
+               {_BMO_MEASURES},
                not bool_or(is_secret_projects or is_secret_difficult or is_secret_seasonal)
                  as is_complete,
                any_value(source_file) as source_file
@@ -316,22 +321,7 @@ def bmo_totals(published_db: Path | str, by: str, region_code: str | None = None
     return _frame(published_db, f"""
         select year, {columns},
                count(*) as n_cells,
-               cast(sum(n_projects) as bigint) as n_projects,
-               count(*) filter (where is_secret_projects) as n_secret_projects,
-               cast(sum(n_projects_difficult) as bigint) as n_projects_difficult,
-               count(*) filter (where is_secret_difficult) as n_secret_difficult,
-               cast(sum(n_projects_seasonal) as bigint) as n_projects_seasonal,
-               count(*) filter (where is_secret_seasonal) as n_secret_seasonal,
-               cast(sum(n_projects_difficult) filter (
-                        where not is_secret_projects and not is_secret_difficult) as double)
-                 / nullif(sum(n_projects) filter (
-                        where not is_secret_projects and not is_secret_difficult), 0)
-                 as share_difficult,
-               cast(sum(n_projects_seasonal) filter (
-                        where not is_secret_projects and not is_secret_seasonal) as double)
-                 / nullif(sum(n_projects) filter (
-                        where not is_secret_projects and not is_secret_seasonal), 0)
-                 as share_seasonal,
+               {_BMO_MEASURES},
                any_value(source_file) as source_file
         from official.bmo
         {where}

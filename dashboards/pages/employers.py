@@ -26,6 +26,7 @@ from dashboards import outcome_queries as oq
 from dashboards.components import export, filters, page
 from dashboards.components.filters import COMMON, fid
 from dashboards.components.format import fmt_int, fmt_month, fmt_pct, fmt_period
+from dashboards.components.section import chart_section
 
 TITLE = "Employers"
 PATH = "/employers"
@@ -360,25 +361,7 @@ def isco_control(value: str, groups: pl.DataFrame) -> html.Div:
 def _section(chart_id: str, figure: go.Figure | None, text: str, extra=None,
              controls=None) -> html.Section:
     heading, definition = DEFINITIONS[chart_id]
-    body = []
-    if controls is not None:
-        body.append(controls)
-    if figure is not None:
-        body += [dcc.Graph(id=chart_id, figure=figure, config=figures.GRAPH_CONFIG,
-                           style={"height": f"{figure.layout.height or 380}px"}),
-                 export.button(chart_id)]
-    if extra is not None:
-        body.append(extra)
-    return html.Section([
-        html.H2(heading, id=f"{chart_id}-heading"),
-        html.P(text, id=f"{chart_id}-text", className="chart-caption", **{"aria-live": "polite"}),
-        html.Div([
-            html.Div(body, className="outcome-chart"),
-            html.Aside([html.H3("Definition", className="definition-title"), *definition],
-                       className="outcome-definition",
-                       **{"aria-label": f"Definition: {heading}"}),
-        ], className="outcome-body"),
-    ], className="chart outcome-section", **{"aria-labelledby": f"{chart_id}-heading"})
+    return chart_section(chart_id, heading, definition, figure, text, extra, controls)
 
 
 def _body(values: dict, wh: db.Warehouse, settings, groups: pl.DataFrame) -> list:

@@ -16,7 +16,7 @@ import dash
 import duckdb
 import plotly.graph_objects as go
 import polars as pl
-from dash import Input, Output, dcc, html
+from dash import Input, Output, html
 
 from dashboards import db, figures
 from dashboards import outcome_figures as ofig
@@ -24,6 +24,7 @@ from dashboards import outcome_queries as oq
 from dashboards.components import export, filters, page
 from dashboards.components.filters import COMMON, fid
 from dashboards.components.format import fmt_int, fmt_pct, fmt_period
+from dashboards.components.section import chart_section
 
 TITLE = "Outcomes"
 PATH = "/outcomes"
@@ -246,22 +247,7 @@ def survival_table(summary: pl.DataFrame, by: str) -> html.Table:
 
 def _section(chart_id: str, figure: go.Figure, text: str, extra=None) -> html.Section:
     heading, definition = DEFINITIONS[chart_id]
-    height = figure.layout.height or 380
-    body = [dcc.Graph(id=chart_id, figure=figure, config=figures.GRAPH_CONFIG,
-                      style={"height": f"{height}px"}),
-            export.button(chart_id)]
-    if extra is not None:
-        body.append(extra)
-    return html.Section([
-        html.H2(heading, id=f"{chart_id}-heading"),
-        html.P(text, id=f"{chart_id}-text", className="chart-caption", **{"aria-live": "polite"}),
-        html.Div([
-            html.Div(body, className="outcome-chart"),
-            html.Aside([html.H3("Definition", className="definition-title"), *definition],
-                       className="outcome-definition",
-                       **{"aria-label": f"Definition: {heading}"}),
-        ], className="outcome-body"),
-    ], className="chart outcome-section", **{"aria-labelledby": f"{chart_id}-heading"})
+    return chart_section(chart_id, heading, definition, figure, text, extra)
 
 
 def _body(values: dict, wh: db.Warehouse, settings, meta: dict) -> list:
