@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import great_expectations as gx
+import great_expectations.execution_engine.pandas_execution_engine as gx_pandas_engine
 import pandas as pd
 import polars as pl
 
@@ -16,6 +17,10 @@ from pipelines.contracts import CONTRACTS
 from pipelines.parse import LINE, Problem
 
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
+# GX fingerprints every in-memory batch under 1 GB by hashing all its values (about 40% of a
+# run on a million contacts). The fingerprint only names the batch; ingestion identifies
+# batches by the files' content hashes, so it is switched off.
+gx_pandas_engine.HASH_THRESHOLD = 0
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,34 @@ def suite_for(source: str):
     return importlib.import_module(f"expectations.{source}").build_suite()
 
 
+def _columns_of(expectation) -> tuple[str, ...]:
+    kw = expectation.configuration.kwargs
+    if "column_list" in kw:
+        return tuple(kw["column_list"])
+    return tuple(kw[k] for k in ("column", "column_A", "column_B") if kw.get(k))
+
+
+@cache
+def column_suites(source: str) -> tuple[tuple[tuple[str, ...], gx.ExpectationSuite], ...]:
+    """The suite split by the columns each expectation reads, to run on narrow frames.
+
+    GX filters the whole batch once per expectation (to set nulls aside), so on a wide frame
+    every check pays for every column; on the columns it reads it costs half as much in all,
+    for the same results.
+    """
+    suite = suite_for(source)
+    groups: dict[tuple[str, ...], list] = {}
+    for expectation in suite.expectations:
+        groups.setdefault(_columns_of(expectation), []).append(expectation)
+    parts = []
+    for i, (columns, expectations) in enumerate(groups.items()):
+        part = gx.ExpectationSuite(name=f"{suite.name}.{i}")
+        for expectation in expectations:
+            part.add_expectation(expectation.copy(update={"id": None}))
+        parts.append((columns, part))
+    return tuple(parts)
+
+
 FILE = "_file"
 
 
@@ -77,14 +110,20 @@ def validate_files(frame: pl.DataFrame, source: str) -> dict[int, Validation]:
     files = frame[FILE].to_numpy()
     lines = frame[LINE].to_numpy()
     file_numbers = sorted(set(files.tolist()))
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": pdf})
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE",
-                                                  "partial_unexpected_count": 0})
+    results = []
+    for columns, part in column_suites(source):
+        batch = _batch_definition().get_batch(batch_parameters={"dataframe": pdf[list(columns)]})
+        # Pass or fail first; only a failing part is run again to name its rows.
+        result = batch.validate(part, result_format={"result_format": "BOOLEAN_ONLY"})
+        if not result.success:
+            result = batch.validate(part, result_format={"result_format": "COMPLETE",
+                                                         "partial_unexpected_count": 0})
+        results += result.results
     outcomes = {f: [] for f in file_numbers}
     problems = {f: [] for f in file_numbers}
     row_reasons: dict[int, dict[int, list[str]]] = {f: {} for f in file_numbers}
     file_problems = {f: [] for f in file_numbers}
-    for r in result.results:
+    for r in results:
         cfg = r.expectation_config
         column = cfg.kwargs.get("column") or cfg.kwargs.get("column_A")
         if "column_list" in cfg.kwargs:
@@ -115,7 +154,7 @@ def validate_files(frame: pl.DataFrame, source: str) -> dict[int, Validation]:
                 file_problems[f].append(problem)
                 continue
             for i in positions:
-                value = pdf[column].iloc[i] if column in pdf else None
+                value = _shown(pdf[column].iloc[i]) if column in pdf else None
                 row_reasons[f].setdefault(int(lines[i]), []).append(
                     _row_reason(cfg.type, cfg.kwargs, column, value))
     return {f: Validation(suite.name, tuple(outcomes[f]), tuple(problems[f]), row_reasons[f],
@@ -129,6 +168,13 @@ ROW_LEVEL = {
     "expect_column_values_to_be_between", "expect_column_values_to_match_regex",
     "expect_column_pair_values_a_to_be_greater_than_b",
 }
+
+
+def _shown(value):
+    """A value as the file had it: numbers travel as float64, so 5.0 was 5."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _row_reason(kind: str, kw: dict, column: str, value) -> str:
@@ -169,7 +215,11 @@ def _describe(kind: str, kw: dict, result: dict) -> str:
             return "required value is missing"
         case "expect_column_values_to_be_in_set":
             bad = sorted({str(v) for v in result.get("unexpected_list") or []})[:5]
-            return f"value not allowed ({', '.join(bad)}); allowed: {', '.join(kw['value_set'])}"
+            allowed = kw["value_set"]
+            # A classification (ISCO-08's 619 codes) is named by its size, not listed.
+            listed = ", ".join(allowed) if len(allowed) <= 30 else \
+                f"one of {len(allowed)} codes (docs/data-contracts.md)"
+            return f"value not allowed ({', '.join(bad)}); allowed: {listed}"
         case "expect_column_values_to_be_between":
             return f"value outside [{kw.get('min_value')}, {kw.get('max_value')}]"
         case "expect_column_values_to_be_unique" | "expect_compound_columns_to_be_unique":
