@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,8 +115,10 @@ def synthetic_hashes(landing_dir: Path) -> set[str]:
     return set(json.loads(manifest.read_text(encoding="utf-8")).get("files", {}).values())
 
 
-# Files are validated together up to this many rows: GX costs most per run, not per row.
-VALIDATION_BATCH_ROWS = 2_000_000
+# Files are validated together up to this many rows: a GX run has a fixed cost, so few big
+# runs are cheaper; but the next batch is checked while this one loads, so batches small
+# enough to overlap are faster in all. Memory holds about three batches.
+VALIDATION_BATCH_ROWS = 300_000
 
 
 @dataclass
@@ -157,23 +162,75 @@ def _prepare(landed: LandedFile, settings: Settings, key: bytes) -> CheckedFile:
     return c
 
 
-def check_files(files: list[LandedFile], settings: Settings, key: bytes) -> Iterator[CheckedFile]:
-    """Read, type, pseudonymise and validate files of one source, in as few GX runs as fit.
+def check_batches(files: list[LandedFile], settings: Settings, key: bytes
+                  ) -> Iterator[list[CheckedFile]]:
+    """Read, type, pseudonymise and validate files of one source, a batch per GX run.
 
-    Yields each file once its batch is validated, so memory holds one batch at a time.
+    Yields each batch once validated (an unreadable file as a batch of its own), so memory
+    holds one batch at a time.
     """
     batch: list[CheckedFile] = []
     for landed in files:
         c = _prepare(landed, settings, key)
         if c.frame is None:
-            yield c
+            yield [c]
             continue
         if batch and sum(b.frame.height for b in batch) + c.frame.height > VALIDATION_BATCH_ROWS:
-            yield from validate_batch(batch)
+            yield validate_batch(batch)
             batch = []
         batch.append(c)
     if batch:
-        yield from validate_batch(batch)
+        yield validate_batch(batch)
+
+
+def check_files(files: list[LandedFile], settings: Settings, key: bytes) -> Iterator[CheckedFile]:
+    """The files of ``check_batches``, one at a time."""
+    for batch in check_batches(files, settings, key):
+        yield from batch
+
+
+_DONE = object()
+
+
+def checked_ahead(batches: Iterator[list[CheckedFile]]) -> Iterator[CheckedFile]:
+    """Yield the files of ``batches`` while a thread already checks the next batch.
+
+    Checking (Polars, GX) and loading (DuckDB, which lets go of the GIL) then share the two
+    cores instead of taking turns. At most one checked batch waits; an error in the thread
+    is raised here, in the caller's thread.
+    """
+    waiting: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(item) -> bool:
+        """Hand ``item`` over unless the caller stopped listening."""
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work():
+        try:
+            for batch in batches:
+                if not offer(batch):
+                    return
+            offer(_DONE)
+        except BaseException as exc:  # handed over to the caller
+            offer(exc)
+
+    worker = threading.Thread(target=work, name="ingest-check", daemon=True)
+    worker.start()
+    try:
+        while (item := waiting.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def validate_batch(batch: list[CheckedFile]) -> list[CheckedFile]:
@@ -343,16 +400,17 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
             continue
         if progress:
             progress(f"checking {len(group)} {source} file(s)")
-        for c in check_files(group, settings, key):
-            outcome = settle(con, settings, c, run_id=run_id, synthetic=synthetic)
-            report.outcomes.append(outcome)
-            done += 1
-            if progress:
-                progress(f"[{done}/{len(files)}] {source}/{c.landed.name}: {outcome.outcome}"
-                         + (f" ({outcome.n_rows:,} rows)" if outcome.n_rows else "")
-                         + (f", {outcome.n_quarantined:,} row(s) quarantined"
-                            if outcome.n_quarantined else "")
-                         + (f", {outcome.n_duplicates:,} duplicate(s) reported"
-                            if outcome.n_duplicates else "")
-                         + (f" - {outcome.detail}" if outcome.detail else ""))
+        with closing(checked_ahead(check_batches(group, settings, key))) as checked:
+            for c in checked:
+                outcome = settle(con, settings, c, run_id=run_id, synthetic=synthetic)
+                report.outcomes.append(outcome)
+                done += 1
+                if progress:
+                    progress(f"[{done}/{len(files)}] {source}/{c.landed.name}: {outcome.outcome}"
+                             + (f" ({outcome.n_rows:,} rows)" if outcome.n_rows else "")
+                             + (f", {outcome.n_quarantined:,} row(s) quarantined"
+                                if outcome.n_quarantined else "")
+                             + (f", {outcome.n_duplicates:,} duplicate(s) reported"
+                                if outcome.n_duplicates else "")
+                             + (f" - {outcome.detail}" if outcome.detail else ""))
     return report

@@ -44,9 +44,10 @@ class _Known:
         self._lock = threading.Lock()
         self._tables: dict[bytes, pl.DataFrame] = {}
 
-    def lookup(self, key: bytes, messages: pl.Series) -> pl.DataFrame:
-        """(message, pseudonym) for every distinct non-null message of ``messages``."""
-        wanted = messages.drop_nulls().unique()
+    def lookup(self, key: bytes, role: str, raw: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """The distinct non-null values of ``raw`` and their pseudonyms, in that order."""
+        values = raw.drop_nulls().unique()
+        wanted = (role + SEPARATOR) + values
         with self._lock:
             known = self._tables.get(key)
             if known is None or known.height > self.LIMIT:
@@ -57,7 +58,8 @@ class _Known:
                     "message": new,
                     "pseudonym": pl.Series([_mac(key, m) for m in new], dtype=pl.String)})])
                 self._tables[key] = known
-        return known.filter(pl.col("message").is_in(wanted))
+        pseudonyms = wanted.replace_strict(known["message"], known["pseudonym"])
+        return values, pseudonyms
 
 
 _KNOWN = _Known()
@@ -71,15 +73,20 @@ def pseudonymise(frame: pl.DataFrame, contract: Contract, key: bytes) -> pl.Data
     """
     out = {}
     for name in contract.pseudonymised:
+        column = pl.col(name)
         if name == "party_id":
             # party_id holds a person or an employer depending on party_type.
-            role = pl.when(pl.col("party_type") == "employer").then(pl.lit("employer")) \
-                .otherwise(pl.lit("person"))
+            is_employer = (frame["party_type"] == "employer").fill_null(False)
+            mapped = None
+            for role, rows in (("employer", is_employer), ("person", ~is_employer)):
+                values, pseudonyms = _KNOWN.lookup(key, role, frame[name].filter(rows))
+                branch = column.replace_strict(values, pseudonyms, default=None,
+                                               return_dtype=pl.String)
+                mapped = (pl.when(pl.col("party_type") == "employer").then(branch) if mapped is None
+                          else mapped.otherwise(branch))
+            out[name] = mapped
         else:
-            role = pl.lit(ROLES[name])
-        messages = frame.select(pl.concat_str([role, pl.col(name)], separator=SEPARATOR)
-                                ).to_series()
-        table = _KNOWN.lookup(key, messages)
-        out[name] = messages.replace_strict(table["message"], table["pseudonym"], default=None,
-                                            return_dtype=pl.String)
+            values, pseudonyms = _KNOWN.lookup(key, ROLES[name], frame[name])
+            out[name] = column.replace_strict(values, pseudonyms, default=None,
+                                              return_dtype=pl.String)
     return frame.with_columns(**out) if out else frame

@@ -38,3 +38,15 @@ def test_party_id_follows_party_type_and_joins_the_register():
     assert out["counsellor_id"].to_list() == [expected(b"k", "counsellor", "C1"), None,
                                               expected(b"k", "counsellor", "C1")]
     assert out.height == 3
+
+
+def test_ids_seen_in_an_earlier_file_keep_their_pseudonym_and_new_ones_get_theirs():
+    first = pseudonymise(pl.DataFrame({"person_id": ["A", "B"]}), JOBSEEKERS, b"cache")
+    second = pseudonymise(pl.DataFrame({"person_id": ["B", "C", "A", "C"]}), JOBSEEKERS, b"cache")
+    assert first["person_id"].to_list() == [expected(b"cache", "person", v) for v in "AB"]
+    assert second["person_id"].to_list() == [expected(b"cache", "person", v) for v in "BCAC"]
+    # The same raw value in another identity space is hashed anew, not read from the cache.
+    employer = pl.DataFrame({"party_type": ["employer"], "party_id": ["A"], "counsellor_id": ["A"]})
+    out = pseudonymise(employer, INTERACTIONS, b"cache")
+    assert out.row(0) == ("employer", expected(b"cache", "employer", "A"),
+                          expected(b"cache", "counsellor", "A"))
