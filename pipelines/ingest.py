@@ -131,6 +131,8 @@ class CheckedFile:
     file_problems: list[Problem] = field(default_factory=list)  # set the whole file aside
     row_reasons: dict[int, list[str]] = field(default_factory=dict)  # line -> reasons
     outcomes: list[dict] = field(default_factory=list)
+    good: pl.DataFrame | None = None   # the rows that passed, each key once (after validation)
+    repeats: list[dict] = field(default_factory=list)  # keys repeated within the file
 
 
 def prepare_frame(raw: pl.DataFrame, fmt: FileFormat, source: str, settings: Settings,
@@ -258,6 +260,9 @@ def validate_batch(batch: list[CheckedFile]) -> list[CheckedFile]:
             mine += [r for r in reasons
                      if not (r.endswith("required value is missing")
                              and r.split(":")[0] in failed_type)]
+        # Still in the checking thread: what needs no database is done here.
+        c.good, c.repeats = split_repeats(
+            c.landed.source, c.frame.filter(~pl.col(LINE).is_in(list(c.row_reasons))))
     return batch
 
 
@@ -293,24 +298,42 @@ def skip_duplicate(con, landed: LandedFile, run_id: str, first: str) -> FileOutc
     return FileOutcome(landed.source, landed.name, "skipped_duplicate", detail=detail)
 
 
-def split_duplicates(con, source: str, frame: pl.DataFrame, file_name: str | None
-                     ) -> tuple[pl.DataFrame, list[dict]]:
-    """Keep the first row of each key; report repeats within the frame and rows whose key
-    another file already loaded (``file_name=None``: any file, as on replay)."""
+def split_repeats(source: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
+    """Keep the first row of each key; report the repeats within the frame."""
     keys = list(CONTRACTS[source].key_columns)
     if not keys or frame.is_empty():
         return frame, []
     first = frame.unique(subset=keys, keep="first", maintain_order=True)
+    if first.height == frame.height:
+        return frame, []
     repeats = frame.join(first.select(LINE), on=LINE, how="anti")
-    duplicates = [{"line": r[LINE], "key": "|".join(str(r[k]) for k in keys),
-                   "kept_file": "(same file)"} for r in repeats.iter_rows(named=True)]
-    elsewhere = loading.keys_loaded_elsewhere(con, source, first.select(keys), file_name)
-    if not elsewhere.is_empty():
-        hit = first.join(elsewhere, on=keys, how="inner")
-        duplicates += [{"line": r[LINE], "key": "|".join(str(r[k]) for k in keys),
-                        "kept_file": r["kept_file"]} for r in hit.iter_rows(named=True)]
-        first = first.join(elsewhere.select(keys), on=keys, how="anti")
-    return first, sorted(duplicates, key=lambda d: d["line"])
+    return first, [{"line": r[LINE], "key": "|".join(str(r[k]) for k in keys),
+                    "kept_file": "(same file)"} for r in repeats.iter_rows(named=True)]
+
+
+def split_loaded_elsewhere(con, source: str, frame: pl.DataFrame, file_name: str | None
+                           ) -> tuple[pl.DataFrame, list[dict]]:
+    """Set aside the rows whose key another file already loaded (``file_name=None``: any
+    file, as on replay), reported with the file that keeps it."""
+    keys = list(CONTRACTS[source].key_columns)
+    if not keys or frame.is_empty():
+        return frame, []
+    elsewhere = loading.keys_loaded_elsewhere(con, source, frame.select(keys), file_name)
+    if elsewhere.is_empty():
+        return frame, []
+    hit = frame.join(elsewhere, on=keys, how="inner")
+    return (frame.join(elsewhere.select(keys), on=keys, how="anti"),
+            [{"line": r[LINE], "key": "|".join(str(r[k]) for k in keys),
+              "kept_file": r["kept_file"]} for r in hit.iter_rows(named=True)])
+
+
+def split_duplicates(con, source: str, frame: pl.DataFrame, file_name: str | None
+                     ) -> tuple[pl.DataFrame, list[dict]]:
+    """Keep the first row of each key; report repeats within the frame and rows whose key
+    another file already loaded (``file_name=None``: any file, as on replay)."""
+    first, repeats = split_repeats(source, frame)
+    kept, elsewhere = split_loaded_elsewhere(con, source, first, file_name)
+    return kept, sorted(repeats + elsewhere, key=lambda d: d["line"])
 
 
 def quarantine_rows(settings: Settings, c: CheckedFile, run_id: str,
@@ -351,8 +374,8 @@ def settle(con, settings: Settings, c: CheckedFile, *, run_id: str,
                                  validation=c.outcomes)
         return FileOutcome(landed.source, landed.name, "rejected", problems=c.file_problems,
                            detail="; ".join(p.describe() for p in c.file_problems))
-    good = c.frame.filter(~pl.col(LINE).is_in(list(c.row_reasons)))
-    good, duplicates = split_duplicates(con, landed.source, good, landed.name)
+    good, duplicates = split_loaded_elsewhere(con, landed.source, c.good, landed.name)
+    duplicates = sorted(c.repeats + duplicates, key=lambda d: d["line"])
     quarantined, qfile = quarantine_rows(settings, c, run_id)
     try:
         outcome = loading.load_file(

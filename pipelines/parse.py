@@ -47,14 +47,20 @@ def missing_columns(frame: pl.DataFrame, contract: Contract) -> list[str]:
     return [c for c in contract.required if c not in frame.columns]
 
 
-def _parse_text(col: Column) -> pl.Expr:
-    s = pl.col(col.name).cast(pl.String).str.strip_chars()
-    return pl.when(s == "").then(None).otherwise(s)
+def _blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text values without surrounding spaces, and blank ones as missing, once for all.
+
+    Every parser below reads these columns, so none strips or tests for blanks again.
+    """
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    stripped = [pl.col(name).str.strip_chars() for name in text]
+    return frame.with_columns(pl.when(s != "").then(s).alias(name)
+                              for name, s in zip(text, stripped, strict=True))
 
 
 def _parse_bool(name: str) -> pl.Expr:
     mapping = {v: True for v in _TRUE} | {v: False for v in _FALSE}
-    return (pl.col(name).cast(pl.String).str.strip_chars().str.to_lowercase()
+    return (pl.col(name).cast(pl.String).str.to_lowercase()
             .replace_strict(mapping, default=None, return_dtype=pl.Boolean))
 
 
@@ -66,7 +72,7 @@ def _dmy_to_iso(s: pl.Expr) -> pl.Expr:
 
 
 def _date_text(name: str, dates: str) -> pl.Expr:
-    s = pl.col(name).cast(pl.String).str.strip_chars()
+    s = pl.col(name).cast(pl.String)
     if dates == "iso":
         return s
     dmy = _dmy_to_iso(s)
@@ -97,7 +103,7 @@ def _target(col: Column, dtype: pl.DataType, tz: str, fmt: FileFormat) -> pl.Exp
     """The expression casting one column to its contract type; failures become null."""
     name = col.name
     if col.dtype == "text":
-        return _parse_text(col)
+        return pl.col(name).cast(pl.String)
     if col.dtype == "bool":
         return pl.col(name) if dtype == pl.Boolean else _parse_bool(name)
     if col.dtype == "int":
@@ -106,11 +112,11 @@ def _target(col: Column, dtype: pl.DataType, tz: str, fmt: FileFormat) -> pl.Exp
         if dtype.is_float():
             f = pl.col(name)
             return pl.when(f == f.round()).then(f).otherwise(None).cast(pl.Int64, strict=False)
-        return pl.col(name).cast(pl.String).str.strip_chars().cast(pl.Int64, strict=False)
+        return pl.col(name).cast(pl.String).cast(pl.Int64, strict=False)
     if col.dtype == "float":
         if dtype.is_numeric():
             return pl.col(name).cast(pl.Float64)
-        text = pl.col(name).cast(pl.String).str.strip_chars()
+        text = pl.col(name).cast(pl.String)
         if fmt.decimal == ",":
             text = text.str.replace(r"^(-?\d+),(\d+)$", "${1}.${2}")
         return text.cast(pl.Float64, strict=False)
@@ -132,11 +138,6 @@ POLARS_TYPES: dict[str, pl.DataType] = {
 }
 
 
-def _present(name: str, dtype: pl.DataType) -> pl.Expr:
-    """The raw value is there (not null, not blank)."""
-    if dtype == pl.String:
-        return pl.col(name).str.strip_chars().fill_null("") != ""
-    return pl.col(name).is_not_null()
 
 
 def map_codes(frame: pl.DataFrame, contract: Contract,
@@ -151,13 +152,17 @@ def map_codes(frame: pl.DataFrame, contract: Contract,
     for col in contract.columns:
         if col.name not in frame.columns or not col.allowed or frame.schema[col.name] != pl.String:
             continue
-        s = pl.col(col.name).str.strip_chars()
-        own = (mappings or {}).get(col.name)
-        if own:
-            s = s.replace(own)
+        own = (mappings or {}).get(col.name) or {}
         canonical = {v.lower(): v for v in col.allowed}
-        exprs.append(pl.coalesce(s.str.to_lowercase().replace_strict(canonical, default=None), s)
-                     .alias(col.name))
+        # A column holds few distinct codes: translate those, then the column in one pass.
+        changed = {}
+        for value in frame[col.name].drop_nulls().unique().to_list():
+            code = own.get(value.strip(), value.strip())
+            code = canonical.get(code.lower(), code)
+            if code != value:
+                changed[value] = code
+        if changed:
+            exprs.append(pl.col(col.name).replace(changed))
     return frame.with_columns(exprs) if exprs else frame
 
 
@@ -198,15 +203,15 @@ def coerce(frame: pl.DataFrame, contract: Contract, tz: str, fmt: FileFormat | N
     typed frame, a summary per column, and every failing line's reasons.
     """
     fmt = fmt or FileFormat("csv")
-    frame = _fast_paths(frame, contract, fmt)
-    present = [c for c in contract.columns if c.name in frame.columns]
+    frame = _fast_paths(_blank_to_null(frame), contract, fmt)
+    # Text is taken as it is, so only the other types can fail to parse.
+    present = [c for c in contract.columns if c.name in frame.columns and c.dtype != "text"]
     typed_exprs = {
         c.name: (_target(c, frame.schema[c.name], tz, fmt) if c.name in frame.columns
                  else pl.lit(None)).cast(POLARS_TYPES[c.dtype])
         for c in contract.columns
     }
-    present_exprs = [_present(c.name, frame.schema[c.name]).alias(f"_present_{c.name}")
-                     for c in present]
+    present_exprs = [pl.col(c.name).is_not_null().alias(f"_present_{c.name}") for c in present]
     both = frame.lazy().select(
         pl.col(LINE), *[e.alias(n) for n, e in typed_exprs.items()], *present_exprs
     ).with_columns(

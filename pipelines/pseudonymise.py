@@ -38,28 +38,28 @@ class _Known:
     process, not once per file. The table lives only in memory, like the key.
     """
 
-    LIMIT = 20_000_000  # start afresh beyond this many identifiers (about 2.5 GB)
+    LIMIT = 5_000_000  # start afresh beyond this many identifiers (about 1 GB)
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._tables: dict[bytes, pl.DataFrame] = {}
+        self._tables: dict[bytes, dict[str, str]] = {}
 
     def lookup(self, key: bytes, role: str, raw: pl.Series) -> tuple[pl.Series, pl.Series]:
         """The distinct non-null values of ``raw`` and their pseudonyms, in that order."""
         values = raw.drop_nulls().unique()
-        wanted = (role + SEPARATOR) + values
+        prefix = role + SEPARATOR
         with self._lock:
-            known = self._tables.get(key)
-            if known is None or known.height > self.LIMIT:
-                known = pl.DataFrame(schema={"message": pl.String, "pseudonym": pl.String})
-            new = wanted.filter(~wanted.is_in(known["message"]))
-            if new.len():
-                known = pl.concat([known, pl.DataFrame({
-                    "message": new,
-                    "pseudonym": pl.Series([_mac(key, m) for m in new], dtype=pl.String)})])
-                self._tables[key] = known
-        pseudonyms = wanted.replace_strict(known["message"], known["pseudonym"])
-        return values, pseudonyms
+            table = self._tables.setdefault(key, {})
+            if len(table) > self.LIMIT:
+                table.clear()
+            pseudonyms = []
+            for value in values.to_list():
+                message = prefix + value
+                known = table.get(message)
+                if known is None:
+                    known = table[message] = _mac(key, message)
+                pseudonyms.append(known)
+        return values, pl.Series(pseudonyms, dtype=pl.String)
 
 
 _KNOWN = _Known()

@@ -82,12 +82,16 @@ def load_file(
             con.execute(
                 "insert into meta.loaded_files values (?, ?, ?, ?, ?, ?, ?)",
                 [content_hash, source, file_name, frame.height, is_synthetic, now, run_id])
-        for q in quarantined or []:
-            con.execute(
-                "insert into meta.quarantined_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', "
-                "null, null)",
-                [q["quarantine_id"], source, file_name, content_hash, q["line"], q["reasons"],
-                 quarantine_file, run_id, now])
+        if quarantined:
+            insert_rows(con, "meta.quarantined_rows", pl.DataFrame({
+                "quarantine_id": [q["quarantine_id"] for q in quarantined],
+                "line": [q["line"] for q in quarantined],
+                "reasons": [q["reasons"] for q in quarantined],
+            }, schema={"quarantine_id": pl.String, "line": pl.Int64,
+                       "reasons": pl.List(pl.String)}).with_columns(
+                source=pl.lit(source), file_name=pl.lit(file_name),
+                content_hash=pl.lit(content_hash), quarantine_file=pl.lit(quarantine_file),
+                run_id=pl.lit(run_id), quarantined_at=pl.lit(now), status=pl.lit("open")))
         if replayed:
             con.executemany("update meta.quarantined_rows set status = 'replayed', "
                             "resolved_run_id = ?, resolved_at = ? where quarantine_id = ?",
@@ -96,10 +100,10 @@ def load_file(
             con.executemany("update meta.quarantined_rows set reasons = ? where quarantine_id = ?",
                             [[reasons, q] for q, reasons in still_open.items()])
         if duplicates:
-            con.executemany(
-                "insert into meta.duplicate_rows values (?, ?, ?, ?, ?, ?, ?)",
-                [[run_id, source, file_name, d["line"], d["key"], d["kept_file"], now]
-                 for d in duplicates])
+            insert_rows(con, "meta.duplicate_rows", pl.DataFrame(
+                duplicates, schema={"line": pl.Int64, "key": pl.String, "kept_file": pl.String}
+            ).with_columns(run_id=pl.lit(run_id), source=pl.lit(source),
+                           file_name=pl.lit(file_name), detected_at=pl.lit(now)))
         outcome = "replayed" if append else ("replaced" if old_hash else "loaded")
         record_event(con, run_id=run_id, source=source, file_name=file_name,
                      content_hash=content_hash, outcome=outcome, n_rows=frame.height,
@@ -138,11 +142,22 @@ def record_event(con, *, run_id, source, file_name, content_hash, outcome, n_row
 def record_validation(con, *, run_id, source, file_name, content_hash, outcomes: list[dict]):
     if not outcomes:
         return
-    now = datetime.now(UTC)
-    con.executemany(
-        "insert into meta.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [[run_id, source, file_name, content_hash, o["suite"], o["expectation"], o["column"],
-          o["success"], o["unexpected_count"], now] for o in outcomes])
+    insert_rows(con, "meta.validation_results", pl.DataFrame(
+        [{"suite": o["suite"], "expectation": o["expectation"], "column_name": o["column"],
+          "success": o["success"], "unexpected_count": o["unexpected_count"]} for o in outcomes],
+        schema={"suite": pl.String, "expectation": pl.String, "column_name": pl.String,
+                "success": pl.Boolean, "unexpected_count": pl.Int64},
+    ).with_columns(run_id=pl.lit(run_id), source=pl.lit(source), file_name=pl.lit(file_name),
+                   content_hash=pl.lit(content_hash), validated_at=pl.lit(datetime.now(UTC))))
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
+    """Append ``rows`` to ``table`` by column name in one statement (not one per row)."""
+    con.register("rows_to_insert", rows.to_arrow())
+    try:
+        con.execute(f"insert into {table} by name select * from rows_to_insert")
+    finally:
+        con.unregister("rows_to_insert")
 
 
 def record_rejection(con, *, run_id, source, file_name, content_hash, reasons: list[dict],
