@@ -104,10 +104,26 @@ def raw_table_ddl(contract: Contract) -> str:
             + ",\n    ".join(cols + list(LINEAGE_COLUMNS)) + "\n)")
 
 
+def add_column_ddl(contract: Contract, existing: set[str]) -> list[str]:
+    """What adds the contract's columns that ``raw.<source>`` lacks (``existing``)."""
+    return [f"alter table raw.{contract.source} add column {c.name} {_DUCK_TYPES[c.dtype]}"
+            for c in contract.columns if c.name not in existing]
+
+
+BUILD_ROW_GROUP_SIZE = 16_384
+
+
 def connect_build(path: Path) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the pipeline's read-write database."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), config=OFFLINE)
+    con = duckdb.connect(config=OFFLINE)
+    # A transaction's rows go straight into the database file once they fill a row group,
+    # instead of through the write-ahead log and again at the checkpoint. Row groups of 16,384
+    # rows (not 122,880) let a monthly file of some 30,000 contacts take that path: loading a
+    # million contacts costs half as much, the file about a third more.
+    quoted = str(path).replace("'", "''")
+    con.execute(f"attach '{quoted}' as warehouse (row_group_size {BUILD_ROW_GROUP_SIZE})")
+    con.execute("use warehouse")
     con.execute("set TimeZone = 'UTC'")
     # Each file commits on its own; checkpointing after each would rewrite the database file
     # every time. Commits stay durable in the write-ahead log, checkpointed on close.

@@ -15,7 +15,7 @@ import pytest
 from observatory.cli import main
 from pipelines.ingest import ingest_landing
 from pipelines.quarantine import replay
-from warehouse.db import connect_build
+from warehouse.db import BUILD_ROW_GROUP_SIZE, connect_build
 
 HEADER = ("interaction_id,occurred_at,party_type,party_id,channel,direction,service,agency_code,"
           "is_staff_assisted")
@@ -120,13 +120,17 @@ def snapshot(settings) -> dict:
         con.close()
 
 
-def test_sigkill_in_the_middle_of_a_load_leaves_the_warehouse_as_it_was(home, tmp_path):
+# A small file's rows pass through the write-ahead log; a big one's fill row groups that go
+# straight into the database file before the commit. Both must vanish with the process.
+@pytest.mark.parametrize("n_rows", [4990, int(2.5 * BUILD_ROW_GROUP_SIZE)],
+                         ids=["through the log", "straight to the file"])
+def test_sigkill_in_the_middle_of_a_load_leaves_the_warehouse_as_it_was(home, tmp_path, n_rows):
     con = connect_build(home.build_db)
     ingest_landing(con, home, "run-1")
     con.close()
     before = snapshot(home)
     (home.landing_dir / "interactions" / "day2.csv").write_text(
-        "\n".join([HEADER, *[row(i, "app") for i in range(10, 5000)]]))
+        "\n".join([HEADER, *[row(i, "app") for i in range(10, 10 + n_rows)]]))
 
     marker = tmp_path / "inside-the-transaction"
     script = ("import sys; from observatory.settings import load_settings; "
@@ -158,7 +162,7 @@ def test_sigkill_in_the_middle_of_a_load_leaves_the_warehouse_as_it_was(home, tm
     try:
         report = ingest_landing(con, home, "run-2")
         assert [(o.file_name, o.outcome, o.n_rows) for o in report.outcomes
-                if o.outcome != "skipped_duplicate"] == [("day2.csv", "loaded", 4990)]
-        assert con.execute("select count(*) from raw.interactions").fetchall() == [(4991,)]
+                if o.outcome != "skipped_duplicate"] == [("day2.csv", "loaded", n_rows)]
+        assert con.execute("select count(*) from raw.interactions").fetchall() == [(n_rows + 1,)]
     finally:
         con.close()
