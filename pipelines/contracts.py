@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipelines import isco08
+
 CHANNELS = ("agency", "phone", "email", "web", "app", "video", "chat", "sms", "kiosk", "letter", "event")
 # Digital = reached through a screen without travelling to an agency desk. Kiosks are
 # self-service terminals, so they count as digital even though they stand in agencies.
@@ -41,6 +43,8 @@ class Column:
     # Identifies a person, an employer or a counsellor: replaced by a keyed HMAC at ingestion.
     pseudonymise: bool = False
     description: str = ""
+    # How the docs name ``allowed`` when it is a classification too long to list.
+    allowed_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,12 @@ JOBSEEKERS = Contract(
         Column("support_tier", "text", True, allowed=SUPPORT_TIERS),
         Column("digital_skills", "text", True, allowed=DIGITAL_SKILLS),
         Column("has_disability", "bool", True),
+        Column("sought_isco08", "text", False, allowed=isco08.CODES,
+               allowed_name="an ISCO-08 code: unit group (4 digits) or, when only a broader "
+                            "group is recorded, sub-major (2), minor (3) or major group (1)",
+               description="Occupation sought (the register's main one), coded in ISCO-08 as "
+                           "vacancies are. A PES's own codes (ROME, KldB...) can be mapped "
+                           "in mappings.toml. Empty when not recorded."),
         Column("exited_on", "date", False),
         Column("exit_reason", "text", False, allowed=EXIT_REASONS),
         Column("employed_3_months_after_exit", "bool", False),
@@ -173,6 +183,8 @@ def render_markdown() -> str:
                 "|---|---|---|---|---|"]
         for col in c.columns:
             allowed = " \\| ".join(f"`{v}`" for v in col.allowed) if col.allowed else ""
+            if col.allowed_name:
+                allowed = col.allowed_name
             if col.min is not None or col.max is not None:
                 lo = "" if col.min is None else f"≥ {col.min:g}"
                 hi = "" if col.max is None else f"≤ {col.max:g}"

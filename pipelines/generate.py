@@ -203,6 +203,30 @@ ISCO_FILL_FACTOR = {
     "2211": 1.8, "2221": 1.6, "2512": 1.5, "7115": 1.4, "7126": 1.4, "7411": 1.4, "5321": 1.3,
     "8332": 1.3, "5120": 1.2, "5223": 0.8, "9112": 0.9, "9329": 0.7, "9211": 0.6, "4110": 0.9,
 }
+# --- occupation sought by job-seekers -------------------------------------------------------
+# Job-seekers seek the vacancies' occupations, but not in the same proportions: each ISCO-08
+# unit group's share of job-seekers is its share of vacancies divided by its relative tension.
+# Shortage occupations (care, building trades, IT, drivers, cooks) have fewer job-seekers per
+# vacancy than average, surplus ones (office, sales and stock clerks, labourers) more; a few
+# occupations are sought but hardly ever notified. The pattern echoes France Travail's
+# published tension indicators by occupation, without their levels.
+SOUGHT_TENSION = {
+    "2211": 3.0, "2221": 2.5, "2512": 2.4, "7115": 2.0, "7126": 2.0, "7411": 2.0, "5321": 1.8,
+    "8332": 1.8, "3115": 1.6, "7231": 1.6, "5120": 1.6, "5131": 1.4, "5322": 1.3, "9112": 1.2,
+    "2341": 1.2, "4110": 0.3, "5223": 0.5, "4321": 0.5, "1420": 0.5, "1412": 0.5, "1321": 0.5,
+    "2431": 0.4, "9329": 0.6, "9333": 0.6, "4222": 0.6, "4224": 0.7, "5414": 0.8, "9211": 0.8,
+    "3334": 0.7,
+}
+# Sought but not in the vacancies' mix: share of all job-seekers.
+SOUGHT_ONLY = {"4120": 0.020, "2166": 0.006, "2642": 0.004, "2651": 0.004, "9621": 0.008}
+# Factor on each ISCO major group (0-9) by education (low, medium, high).
+SOUGHT_BY_EDUCATION = np.array([
+    [1.0, 0.2, 0.05, 0.3, 0.7, 1.2, 1.5, 1.4, 1.5, 1.8],
+    [1.0, 0.7, 0.40, 1.2, 1.3, 1.1, 0.9, 1.1, 1.0, 0.8],
+    [1.0, 2.5, 3.50, 1.8, 0.8, 0.5, 0.3, 0.2, 0.2, 0.15],
+])
+SOUGHT_MISSING = 0.03  # no occupation recorded
+SOUGHT_MAJOR_ONLY = 0.01  # only the major group recorded ("any service job")
 # Vacancy postings by calendar month: spring and early summer peak, August and December lows.
 SEASON_POSTING = np.array([0.95, 1.00, 1.15, 1.20, 1.15, 1.10, 0.95, 0.70, 1.05, 1.00, 0.90,
                            0.75])
@@ -505,6 +529,7 @@ class Persons:
     tier: np.ndarray  # index into SUPPORT_TIERS
     disability: np.ndarray
     agency: np.ndarray
+    sought: np.ndarray | None = None  # index into SOUGHT_CODES, -1 when not recorded
 
 
 @dataclass
@@ -580,6 +605,37 @@ def build_persons(rng: np.random.Generator, n: int, cal: Calendar, agencies: Age
     number[order] = np.cumsum(1 + (rng.random(n) < 0.3) * rng.integers(1, 4, n))
     persons = Persons(number, birth_year, sex, education, skills, tier, disability, agency)
     return persons, first
+
+
+def sought_weights() -> tuple[tuple[str, ...], np.ndarray]:
+    """(codes, weights by education x code) of the occupation job-seekers seek."""
+    vac = {}
+    for section, weights in ISCO_BY_SECTION.items():
+        total = sum(weights.values())
+        for code, w in weights.items():
+            vac[code] = vac.get(code, 0.0) + NACE_WEIGHTS[section] * w / total
+    base = {code: w / SOUGHT_TENSION.get(code, 1.0) for code, w in vac.items()}
+    scale = (1 - sum(SOUGHT_ONLY.values())) / sum(base.values())
+    base = {code: w * scale for code, w in base.items()} | SOUGHT_ONLY
+    codes = tuple(sorted(base))
+    major = np.array([int(c[0]) for c in codes])
+    weights = np.array([base[c] for c in codes])[None, :] * SOUGHT_BY_EDUCATION[:, major]
+    return codes, weights
+
+
+SOUGHT_CODES, SOUGHT_WEIGHTS = sought_weights()
+# The major groups come after the unit groups: index len(SOUGHT_CODES) + g is group g.
+SOUGHT_LABELS = (*SOUGHT_CODES, *(str(g) for g in range(10)))
+
+
+def draw_sought(rng: np.random.Generator, education: np.ndarray) -> np.ndarray:
+    """Each person's occupation sought (index into SOUGHT_LABELS; -1 when not recorded)."""
+    n = len(education)
+    unit = _pick(rng, SOUGHT_WEIGHTS[education])
+    u = rng.random(n)
+    major = np.array([int(c[0]) for c in SOUGHT_CODES])[unit] + len(SOUGHT_CODES)
+    return np.where(u < SOUGHT_MISSING, -1,
+                    np.where(u < SOUGHT_MISSING + SOUGHT_MAJOR_ONLY, major, unit))
 
 
 def _fewer_weekends(rng, day, lo, hi, p_move):
@@ -1244,6 +1300,9 @@ def jobseekers_frame(persons: Persons, spells: Spells) -> pl.DataFrame:
         "support_tier": pl.Series(ct.SUPPORT_TIERS).gather(persons.tier[p]),
         "digital_skills": pl.Series(ct.DIGITAL_SKILLS).gather(persons.skills[p]),
         "has_disability": pl.Series(persons.disability[p], dtype=pl.Boolean),
+        "sought_isco08": _gather_nullable(
+            SOUGHT_LABELS, persons.sought[p] if persons.sought is not None
+            else np.full(len(p), -1)),
         "exited_on": _nullable(spells.exited[s], spells.exited[s] >= 0, pl.Date),
         "exit_reason": _gather_nullable(ct.EXIT_REASONS, spells.reason[s]),
         "employed_3_months_after_exit": _nullable(spells.employed_3m[s] == 1,
@@ -1375,13 +1434,15 @@ def generate_demo(landing_dir: Path, config: DemoConfig = DemoConfig(),
     landing_dir = Path(landing_dir)
     fmt = config.file_format
     ext = "csv" if fmt == "csv" else "parquet"
-    # Independent streams: the interaction count never changes the people or the vacancies.
-    r_people, r_spells, r_employers, r_vacancies, r_counsellors, r_contacts, r_details = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(7))
+    # Independent streams: the interaction count never changes the people or the vacancies,
+    # and the occupation sought (drawn last, from its own stream) changes nothing else.
+    (r_people, r_spells, r_employers, r_vacancies, r_counsellors, r_contacts, r_details,
+     r_sought) = (np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(8))
     cal = Calendar.ending(config.end_month, config.months)
     agencies = build_agencies()
 
     persons, first = build_persons(r_people, config.n_jobseekers, cal, agencies)
+    persons.sought = draw_sought(r_sought, persons.education)
     spells = build_spells(r_spells, persons, first, cal)
     employers = build_employers(r_employers, config.n_employers, agencies)
     vac = build_vacancies(r_vacancies, employers, cal)

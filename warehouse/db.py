@@ -131,6 +131,16 @@ def connect_build(path: Path) -> duckdb.DuckDBPyConnection:
     con.execute(META_DDL)
     for contract in CONTRACTS.values():
         con.execute(raw_table_ddl(contract))
+    # A warehouse built before a contract gained an optional column gets it, empty, so the
+    # files loaded earlier keep their rows and new files load beside them.
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute("select table_name, column_name from "
+                                     "information_schema.columns where table_schema = 'raw'"
+                                     ).fetchall():
+        existing.setdefault(table, set()).add(column)
+    for contract in CONTRACTS.values():
+        for ddl in add_column_ddl(contract, existing.get(contract.source, set())):
+            con.execute(ddl)
     return con
 
 

@@ -12,7 +12,8 @@ Rules, with thresholds from ``Settings.disclosure`` (observatory.toml ``[disclos
   contribute and no single one holds more than ``dominance_share`` of the cell;
 - secondary suppression: more cells are suppressed until no suppressed cell can be worked out
   from the published cells of the relations it belongs to (by subtraction, or any other linear
-  combination of published totals);
+  combination of published totals); job-seekers are protected in one cube of region x occupation
+  sought, whose all-occupations column is the region factsheet's count;
 - rates are suppressed when their denominator is below ``min_rate_denominator``, when their
   numerator (or its complement) is a suppressed count, or when a count they are built on is.
 """
@@ -34,6 +35,8 @@ SCHEMA = "public"
 ALL = "ALL"  # the code of "all regions" and of "all occupations" in the public marts
 PUBLISHED, SUPPRESSED, NOT_AVAILABLE = "published", "suppressed", "not_available"
 FOLLOW_UP_MONTHS = 6  # the job-access rate: exits to employment within 6 months of registering
+ISCO_MAJOR_GROUPS = tuple(str(g) for g in range(10))
+UNKNOWN = "unknown"  # the occupation sought was not recorded
 
 # Official French titles of the ISCO-08 major groups (CITP-08, ILO), used when no ISCO
 # classification with French labels has been imported into official.isco_groups.
@@ -343,6 +346,39 @@ def people_counts(con: duckdb.DuckDBPyConnection, regions: Sequence[str]) -> pl.
     """, {"regions": list(regions)})
 
 
+def jobseeker_occupation_counts(con: duckdb.DuckDBPyConnection, regions: Sequence[str]
+                                ) -> pl.DataFrame:
+    """Job-seekers registered at the end of each month per region x ISCO-08 major group of the
+    occupation they seek ('unknown' when not recorded), as marts.mart_jobseeker_occupations_monthly
+    counts them; the grid is complete (every region, the ten groups and 'unknown')."""
+    return _frame(con, f"""
+        with s as (
+            select registered_on, exited_on, region_code,
+                   coalesce(sought_isco_major_group, '{UNKNOWN}') as isco_major_group
+            from core.dim_jobseeker_spell
+            where region_code is not null
+        ),
+        stock as (
+            select m.month, s.region_code, s.isco_major_group, count(*) as n_jobseekers
+            from core.dim_month as m
+            join s on s.registered_on <= m.month_end
+                  and (s.exited_on is null or s.exited_on > m.month_end)
+            group by all
+        ),
+        grid as (
+            select m.month, r.region_code, g.isco_major_group
+            from core.dim_month as m
+            cross join (select unnest($regions) as region_code) as r
+            cross join (select unnest($groups) as isco_major_group) as g
+        )
+        select g.month, g.region_code, g.isco_major_group,
+               coalesce(stock.n_jobseekers, 0) as n_jobseekers
+        from grid as g
+        left join stock using (month, region_code, isco_major_group)
+        order by g.month, g.region_code, g.isco_major_group
+    """, {"regions": list(regions), "groups": [*ISCO_MAJOR_GROUPS, UNKNOWN]})
+
+
 # -- the public marts ----------------------------------------------------------------------------
 
 PEOPLE_MEASURES = ("n_jobseekers", "n_new_registrations", "n_exits_employment")
@@ -353,9 +389,41 @@ def _status(suppressed: pl.Expr) -> pl.Expr:
     return pl.when(suppressed).then(pl.lit(SUPPRESSED)).otherwise(pl.lit(PUBLISHED))
 
 
-def protect_people(counts: pl.DataFrame, t: DisclosureThresholds) -> pl.DataFrame:
+def protect_jobseekers(occupations: pl.DataFrame, t: DisclosureThresholds) -> pl.DataFrame:
+    """Job-seekers of month x region (and ALL) x major group sought (and ALL; 'unknown' where
+    not recorded), suppressed and rounded, protected against both margins at once: a region's
+    ALL is the sum of its groups, a group's ALL the sum of the regions. ``_true_jobseekers``
+    keeps the true count for the tension's denominator; it is never written."""
+    keys = ["month", "region_code", "isco_major_group"]
+    n = pl.col("n_jobseekers").sum()
+    cube = pl.concat([
+        occupations.select(*keys, "n_jobseekers"),
+        occupations.group_by("month", "region_code").agg(pl.lit(ALL).alias("isco_major_group"), n),
+        occupations.group_by("month", "isco_major_group").agg(pl.lit(ALL).alias("region_code"), n),
+        occupations.group_by("month").agg(pl.lit(ALL).alias("region_code"),
+                                          pl.lit(ALL).alias("isco_major_group"), n),
+    ], how="diagonal").select(keys + ["n_jobseekers"]).sort(keys)
+    values = cube["n_jobseekers"].to_numpy()
+    frame = cube.select(*keys, pl.col("n_jobseekers").alias("value")).with_columns(
+        primary=pl.Series(people_primary(values, t)))
+    # ALL in position 0 sums over the regions, in position 1 over the groups.
+    flag = suppress_cube(frame, ("region_code", "isco_major_group"), ("month",), "primary",
+                         "value", [(0,), (1,)])
+    rounded = pl.Series(round_people(values, t.rounding_base))
+    return cube.select(keys).with_columns(
+        pl.when(flag).then(None).otherwise(rounded).cast(pl.Int64).alias("n_jobseekers"),
+        _status(flag).alias("n_jobseekers_status"),
+        cube["n_jobseekers"].alias("_true_jobseekers"))
+
+
+def protect_people(counts: pl.DataFrame, t: DisclosureThresholds,
+                   jobseekers: pl.DataFrame | None = None) -> pl.DataFrame:
     """The job-seeker measures of region x month plus ALL, suppressed and rounded; and the
-    six-month job-access rate, protected on its (unpublished) numerator."""
+    six-month job-access rate, protected on its (unpublished) numerator.
+
+    ``jobseekers`` (protect_jobseekers) gives the registered job-seekers: its all-occupations
+    cells, so that a region's count is published or hidden alike in every public table.
+    """
     totals = counts.group_by("month").agg(
         pl.lit(ALL).alias("region_code"),
         *[pl.col(c).sum() for c in (*PEOPLE_MEASURES, "n_job_access_6m")],
@@ -363,7 +431,21 @@ def protect_people(counts: pl.DataFrame, t: DisclosureThresholds) -> pl.DataFram
     cube = pl.concat([counts, totals.select(counts.columns)]).sort("month", "region_code")
     out = cube.select("month", "region_code")
     specs = [(1,)]  # ALL regions = sum of the regions, month by month
+    if jobseekers is not None:
+        all_groups = jobseekers.filter(pl.col("isco_major_group") == ALL)
+        check = cube.select("month", "region_code", "n_jobseekers").join(
+            all_groups.select("month", "region_code", "_true_jobseekers"),
+            on=["month", "region_code"], how="left")
+        if check.height != all_groups.height or (
+                check["n_jobseekers"] != check["_true_jobseekers"].fill_null(-1)).any():
+            raise DisclosureError("job-seekers by occupation do not add up to the regions' "
+                                  "job-seekers")
+        out = out.join(all_groups.select("month", "region_code", "n_jobseekers",
+                                         "n_jobseekers_status"),
+                       on=["month", "region_code"], how="left", maintain_order="left")
     for measure in PEOPLE_MEASURES:
+        if jobseekers is not None and measure == "n_jobseekers":
+            continue
         frame = cube.select("month", "region_code", pl.col(measure).alias("value")).with_columns(
             primary=pl.Series(people_primary(cube[measure].to_numpy(), t)))
         flag = suppress_cube(frame, ("month", "region_code"), ("month",), "primary", "value",
@@ -483,6 +565,30 @@ def region_factsheet(people: pl.DataFrame, vacancies: pl.DataFrame, t: Disclosur
         *[c for m in VACANCY_MEASURES.values() for c in (m, f"{m}_status")],
         "rate_tension", "rate_tension_status", "rate_job_access_6m", "rate_job_access_6m_status",
     ).sort("month", "region_code")
+
+
+def jobseekers_by_occupation(jobseekers: pl.DataFrame, vacancies: pl.DataFrame,
+                             t: DisclosureThresholds) -> pl.DataFrame:
+    """public.jobseekers_region_occupation_monthly: one row per month x region (and ALL) x major
+    group sought (and ALL, and 'unknown'): job-seekers, and the tension against the open
+    vacancies of the same region and group (vacancies_region_occupation_monthly)."""
+    keys = ["month", "region_code", "isco_major_group"]
+    frame = jobseekers.join(
+        vacancies.select(*keys, "n_vacancies_open", "n_vacancies_open_status"), on=keys,
+        how="left")
+    unknown = pl.col("isco_major_group") == UNKNOWN
+    # As in the region factsheet: only where both counts are published, on enough people.
+    ok = (~unknown & (pl.col("n_jobseekers_status") == PUBLISHED)
+          & (pl.col("n_vacancies_open_status") == PUBLISHED)
+          & (pl.col("_true_jobseekers") >= t.min_rate_denominator))
+    return frame.with_columns(
+        pl.when(ok).then((pl.col("n_vacancies_open") / pl.col("_true_jobseekers")).round(3))
+        .otherwise(None).alias("rate_tension"),
+        # No vacancy lacks an occupation: the tension of 'unknown' cannot exist.
+        pl.when(unknown).then(pl.lit(NOT_AVAILABLE)).otherwise(_status(~ok))
+        .alias("rate_tension_status"),
+    ).select(*keys, "n_jobseekers", "n_jobseekers_status", "rate_tension",
+             "rate_tension_status").sort(keys)
 
 
 # -- labels and official context -------------------------------------------------------------
@@ -622,6 +728,9 @@ TABLES = (
     PublicTable("vacancies_occupation_monthly",
                 "one row per month x ISCO-08 unit group (all regions)",
                 ("month", "isco_unit_group")),
+    PublicTable("jobseekers_region_occupation_monthly",
+                "one row per month x region (and ALL) x ISCO-08 major group sought (and ALL, "
+                "and unknown)", ("month", "region_code", "isco_major_group")),
     PublicTable("unemployment_rate",
                 "one row per factsheet area x Eurostat geo x period (official context)",
                 ("area_code", "geo", "period"), may_be_empty=True),
@@ -656,7 +765,8 @@ def build_public(con: duckdb.DuckDBPyConnection, t: DisclosureThresholds
 
     regions = all_regions(con)
     counts = people_counts(con, regions)
-    people = protect_people(counts, t)
+    jobseekers = protect_jobseekers(jobseeker_occupation_counts(con, regions), t)
+    people = protect_people(counts, t, jobseekers)
     true_js = pl.concat([
         counts.select("month", "region_code", "n_jobseekers"),
         counts.group_by("month").agg(pl.lit(ALL).alias("region_code"),
@@ -669,6 +779,7 @@ def build_public(con: duckdb.DuckDBPyConnection, t: DisclosureThresholds
     by_unit = _vacancy_wide(protected, units=True)
 
     factsheet = region_factsheet(people, by_region, t, true_js)
+    js_by_occupation = jobseekers_by_occupation(jobseekers, by_region, t)
     units = by_unit["isco_unit_group"].unique().sort().to_list()
     region_frame = pl.DataFrame({"region_code": regions}).join(
         region_names, on="region_code", how="left").with_columns(
@@ -694,6 +805,7 @@ def build_public(con: duckdb.DuckDBPyConnection, t: DisclosureThresholds
         "factsheet_region_monthly": factsheet,
         "vacancies_region_occupation_monthly": by_region,
         "vacancies_occupation_monthly": by_unit,
+        "jobseekers_region_occupation_monthly": js_by_occupation,
         "unemployment_rate": unemployment_context(con, regions),
     }
     con.execute(f"create schema if not exists {SCHEMA}")

@@ -104,6 +104,28 @@ def test_jobseekers_exit_before_registration_and_duplicate_spell(settings, tmp_p
     ]
 
 
+def test_jobseekers_occupation_sought_must_be_an_isco_08_code(settings, tmp_path):
+    header = ("person_id,registered_on,birth_year,sex,education_level,agency_code,"
+              "support_tier,digital_skills,has_disability,sought_isco08")
+    rows = [
+        "P1,2024-01-10,1990,F,low,A1,guided,basic,false,2512",  # a unit group
+        "P2,2024-01-10,1985,M,high,A1,guided,basic,false,25",  # a sub-major group
+        "P3,2024-01-10,1970,F,medium,A1,guided,basic,false,",  # not recorded
+        "P4,2024-01-10,1970,F,medium,A1,guided,basic,false,2599",  # no such unit group
+        "P5,2024-01-10,1970,F,medium,A1,guided,basic,false,25120",
+    ]
+    c = check_file(landed(tmp_path, "jobseekers", rows, header), settings, KEY)
+    assert reasons(c.problems) == [("expect_column_values_to_be_in_set", "sought_isco08", 2,
+                                    (5, 6))]
+    assert c.row_reasons == {5: ["sought_isco08: 2599 is not an allowed code"],
+                             6: ["sought_isco08: 25120 is not an allowed code"]}
+    # The report names the classification's size instead of listing its 619 codes.
+    assert c.problems[0].detail == ("value not allowed (25120, 2599); allowed: one of 619 "
+                                    "codes (docs/data-contracts.md)")
+    assert c.frame.filter(c.frame["_line"] <= 4)["sought_isco08"].to_list() == [
+        "2512", "25", None]
+
+
 def test_interactions_bad_codes_and_ranges(settings, tmp_path):
     header = ("interaction_id,occurred_at,party_type,party_id,channel,direction,service,"
               "agency_code,is_staff_assisted,duration_s,satisfaction")

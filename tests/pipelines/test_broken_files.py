@@ -98,6 +98,24 @@ CASES = {
         interaction(1, "PIGEON", "-1", "")]).encode()}, 0,
         {2: ["agency_code: required value is missing", "channel: PIGEON is not an allowed code",
              "duration_s: -1 is out of range (≥ 0)"]}),
+    "occupation sought not in ISCO-08": Case("jobseekers", {"j.csv": csv(
+        JOBSEEKER_HEADER + ",sought_isco08", [
+            "P1,2024-01-10,1990,F,low,A1,guided,basic,false,5223",
+            "P2,2024-01-10,1985,M,high,A1,guided,basic,false,9999",
+            "P3,2024-01-10,1970,F,medium,A1,guided,basic,false,52",
+            "P4,2024-01-10,1975,M,medium,A1,guided,basic,false,",
+            "P5,2024-01-10,1980,F,low,A1,guided,basic,false,123"]).encode()}, 3,
+        {3: ["sought_isco08: 9999 is not an allowed code"],
+         6: ["sought_isco08: 123 is not an allowed code"]},
+        check=("select list(sought_isco08 order by person_id) from raw.jobseekers",
+               (["5223", "52", None],))),
+    "occupation sought in the PES's own codes": Case("jobseekers", {"j.csv": csv(
+        JOBSEEKER_HEADER + ",sought_isco08", [
+            "P1,2024-01-10,1990,F,low,A1,guided,basic,false,K2204",
+            "P2,2024-01-10,1985,M,high,A1,guided,basic,false,M1805"]).encode()}, 2,
+        mappings='[sought_isco08]\nK2204 = "9112"\nM1805 = "2512"\n',
+        check=("select list(sought_isco08 order by person_id) from raw.jobseekers",
+               (["9112", "2512"],))),
     "unreadable file": Case("interactions", {"i.csv.gz": b"\x1f\x8b\x08 not really gzip"}, 0,
                             outcome="rejected", rejected_check="readable"),
     "missing required column": Case("interactions", {"i.csv": csv(
@@ -156,3 +174,31 @@ def test_broken_file_corpus(tmp_path, monkeypatch, name):
         body = json.loads(report_file.read_text())
         assert [r["check"] for r in body["reasons"]] == [case.rejected_check]
         assert body["file"] in case.files
+
+
+def test_a_warehouse_from_before_the_occupation_sought_takes_new_files(tmp_path, monkeypatch):
+    """raw.jobseekers created before sought_isco08 existed gets the column on the next
+    connection: the rows loaded earlier keep an empty occupation, new files load beside them."""
+    from observatory.settings import load_settings
+
+    monkeypatch.setenv("OBSERVATORY_PSEUDONYM_KEY", "corpus-key")
+    settings = load_settings(tmp_path / "home")
+    settings.ensure_dirs()
+    landing = settings.landing_dir / "jobseekers"
+    landing.mkdir()
+    con = connect_build(settings.build_db)
+    con.execute("alter table raw.jobseekers drop column sought_isco08")  # as built before
+    con.close()
+    (landing / "old.csv").write_text(csv(JOBSEEKER_HEADER, [
+        "P1,2024-01-10,1990,F,low,A1,guided,basic,false"]))
+    (landing / "new.csv").write_text(csv(JOBSEEKER_HEADER + ",sought_isco08", [
+        "P2,2024-02-10,1985,M,high,A1,guided,basic,false,2512"]))
+    con = connect_build(settings.build_db)
+    try:
+        report = ingest_landing(con, settings, "run-1")
+        assert {o.outcome for o in report.outcomes} == {"loaded"}
+        rows = con.execute("select _source_file, sought_isco08 from raw.jobseekers "
+                           "order by _source_file").fetchall()
+    finally:
+        con.close()
+    assert rows == [("new.csv", "2512"), ("old.csv", None)]

@@ -481,6 +481,55 @@ def test_vacancies(data):
     assert spring > 1.2 * np.mean([per_month[8], per_month[12]])
 
 
+def test_occupation_sought_follows_the_vacancies_but_not_exactly(data):
+    """Each person seeks one occupation (ISCO-08), some none; the mix leans on the vacancies'
+    occupations so that tension differs by occupation: shortage and surplus groups."""
+    js = data["jobseekers"]
+    assert js.group_by("person_id").agg(pl.col("sought_isco08").n_unique()).select(
+        pl.col("sought_isco08").max()).item() == 1
+    persons = js.unique("person_id")
+    sought = persons["sought_isco08"]
+    assert 0.02 <= sought.is_null().mean() <= 0.045
+    assert 0.004 <= (sought.str.len_chars() == 1).mean() <= 0.02  # major group only
+    vacancy_codes = set(data["vacancies"]["isco08"])
+    sought_codes = set(sought.drop_nulls().filter(sought.drop_nulls().str.len_chars() == 4))
+    assert vacancy_codes <= sought_codes and sought_codes - vacancy_codes  # sought-only ones
+    # The better educated seek professional and managerial jobs far more often.
+    top = pl.col("sought_isco08").str.slice(0, 1).is_in(["1", "2", "3"]).mean()
+    by_edu = dict(persons.group_by("education_level").agg(top).iter_rows())
+    assert by_edu["high"] > 3 * by_edu["low"]
+    # Tension at the window's last month end, by major group: open vacancies / job-seekers.
+    end = WINDOW_END
+    stock = js.filter((pl.col("registered_on") <= end)
+                      & (pl.col("exited_on").is_null() | (pl.col("exited_on") > end)))
+    vac = data["vacancies"].filter((pl.col("posted_on") <= end)
+                                   & (pl.col("closed_on").is_null()
+                                      | (pl.col("closed_on") > end)))
+    per_group = (stock.group_by(pl.col("sought_isco08").str.slice(0, 1).alias("g")).len("js")
+                 .join(vac.group_by(pl.col("isco08").str.slice(0, 1).alias("g")).len("v"),
+                       on="g").filter(pl.col("js") >= 40)
+                 .with_columns(tension=pl.col("v") / pl.col("js")))
+    tension = dict(per_group.select("g", "tension").iter_rows())
+    assert tension["4"] < tension["7"] and tension["4"] < tension["8"]
+    assert per_group["tension"].max() > 3 * per_group["tension"].min()
+
+
+def test_occupation_sought_draws_from_a_stream_of_its_own(tmp_path, monkeypatch):
+    """Drawing the occupation sought changes no other value of any file."""
+    with_occupation = tmp_path / "with"
+    generate_demo(with_occupation, TINY)
+    monkeypatch.setattr(gen, "draw_sought", lambda rng, education: np.full(len(education), -1))
+    without = tmp_path / "without"
+    generate_demo(without, TINY)
+    for source in ct.LOAD_ORDER:
+        a, b = _read(with_occupation, source), _read(without, source)
+        if source == "jobseekers":
+            assert b["sought_isco08"].null_count() == b.height
+            assert a["sought_isco08"].null_count() < a.height
+            a, b = a.drop("sought_isco08"), b.drop("sought_isco08")
+        assert_frame_equal(a, b)
+
+
 def test_persons(data):
     persons = data["jobseekers"].unique("person_id")
     skills = dict(persons["digital_skills"].value_counts(normalize=True).iter_rows())

@@ -30,7 +30,8 @@ create table core.dim_month (month date, month_end date);
 create table core.dim_region (region_code varchar, region_name varchar, n_agencies bigint);
 create table core.dim_isco_major_group (isco_major_group varchar, isco_major_group_label varchar);
 create table core.dim_jobseeker_spell (person_id varchar, registered_on date, exited_on date,
-    exit_reason varchar, region_code varchar);
+    exit_reason varchar, region_code varchar, sought_isco08 varchar,
+    sought_isco_major_group varchar);
 create table core.fct_vacancies (vacancy_id varchar, employer_id varchar, region_code varchar,
     posted_on date, closed_on date, isco08 varchar, isco_major_group varchar);
 create table meta.dataset (is_synthetic boolean, data_from date, data_to date,
@@ -60,6 +61,8 @@ def core_frames(*, seed: int = 3, n_months: int = 12, first_month=dt.date(2025, 
                 n_spells: int = 3000, n_employers: int = 150, n_vacancies: int = 2500
                 ) -> dict[str, pl.DataFrame]:
     rng = random.Random(seed)
+    # A stream of its own, so the occupation sought leaves the rest of the data as it was.
+    sought_rng = random.Random(seed + 1)
     months = [_add_months(first_month, i) for i in range(n_months)]
     last_day = _month_end(months[-1])
     weights = [w for _, _, w in REGIONS]
@@ -74,8 +77,10 @@ def core_frames(*, seed: int = 3, n_months: int = 12, first_month=dt.date(2025, 
             reason = rng.choice(("employment", "employment", "training", "no_renewal", "other"))
             if exited > last_day:
                 exited, reason = None, None
+        # Mostly a unit group; some only a major group, some not recorded.
+        sought = sought_rng.choices([sought_rng.choice(ISCO_UNITS), None, "9"], [90, 6, 4])[0]
         spells.append((f"p{i}", registered, exited, reason,
-                       rng.choices(codes, weights)[0]))
+                       rng.choices(codes, weights)[0], sought, sought and sought[0]))
     employers = [(f"e{i}", rng.choices(codes, weights)[0], rng.paretovariate(1.2))
                  for i in range(n_employers)]
     vacancies = []
@@ -95,8 +100,8 @@ def core_frames(*, seed: int = 3, n_months: int = 12, first_month=dt.date(2025, 
         "dim_isco_major_group": pl.DataFrame({"isco_major_group": [str(i) for i in range(10)],
                                               "isco_major_group_label": list(ISCO_EN)}),
         "dim_jobseeker_spell": pl.DataFrame(spells, schema=(
-            "person_id", "registered_on", "exited_on", "exit_reason", "region_code"),
-            orient="row"),
+            "person_id", "registered_on", "exited_on", "exit_reason", "region_code",
+            "sought_isco08", "sought_isco_major_group"), orient="row"),
         "fct_vacancies": pl.DataFrame(vacancies, schema=(
             "vacancy_id", "employer_id", "region_code", "posted_on", "closed_on", "isco08",
             "isco_major_group"), orient="row"),

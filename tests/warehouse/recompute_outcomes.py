@@ -231,3 +231,72 @@ def vacancy_series(landing: Path) -> tuple[list, dict[tuple[str, str], list[int]
             by_month = dict(zip(part["month"].to_list(), part["n"].to_list(), strict=True))
             series[(region, group)] = [by_month.get(m, 0) for m in months]
     return months, series
+
+
+def _sought(code: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(major, sub-major) group of an occupation sought; 'unknown' where not recorded."""
+    return (code.str.slice(0, 1).fill_null("unknown").alias("isco_major_group"),
+            pl.when(code.str.len_chars() >= 2).then(code.str.slice(0, 2))
+            .otherwise(pl.lit("unknown")).alias("isco_sub_major_group"))
+
+
+MAJOR_LABELS = {"0": "Armed forces occupations", "1": "Managers", "2": "Professionals",
+                "3": "Technicians and associate professionals",
+                "4": "Clerical support workers", "5": "Service and sales workers",
+                "6": "Skilled agricultural, forestry and fishery workers",
+                "7": "Craft and related trades workers",
+                "8": "Plant and machine operators, and assemblers",
+                "9": "Elementary occupations", "unknown": "Occupation sought not recorded"}
+
+
+def _occupation_grid(months: pl.DataFrame, landing: Path, occupations: pl.DataFrame
+                     ) -> pl.DataFrame:
+    regions = read_source(landing, "agencies").group_by("region_code").agg(
+        pl.col("region_name").min())
+    return (months.select("month").join(regions, how="cross")
+            .join(occupations.unique(), how="cross")
+            .with_columns(isco_major_group_label=pl.col("isco_major_group")
+                          .replace_strict(MAJOR_LABELS, default=None)))
+
+
+def jobseeker_occupations_monthly(landing: Path) -> pl.DataFrame:
+    """Stock at month end, inflows and exits to employment per region x occupation sought."""
+    months = months_window(landing)
+    s = _spells(landing).with_columns(*_sought(pl.col("sought_isco08")))
+    keys = ["month", "region_code", "isco_major_group", "isco_sub_major_group"]
+    stock = months.join(s, how="cross").filter(
+        (pl.col("registered_on") <= pl.col("month_end"))
+        & (pl.col("exited_on").is_null() | (pl.col("exited_on") > pl.col("month_end")))
+    ).group_by(keys).agg(n_stock_end=pl.len())
+    inflows = s.with_columns(month=pl.col("registered_on").dt.truncate("1mo")) \
+        .group_by(keys).agg(n_inflows=pl.len())
+    exits = s.filter(pl.col("exit_reason") == "employment").with_columns(
+        month=pl.col("exited_on").dt.truncate("1mo")).group_by(keys).agg(
+        n_exits_employment=pl.len())
+    grid = _occupation_grid(months, landing,
+                            s.select("isco_major_group", "isco_sub_major_group"))
+    return (grid.join(stock, on=keys, how="left").join(inflows, on=keys, how="left")
+            .join(exits, on=keys, how="left")
+            .with_columns(pl.col("n_stock_end", "n_inflows", "n_exits_employment").fill_null(0)))
+
+
+def vacancy_tension_occupation_monthly(landing: Path) -> pl.DataFrame:
+    """Open vacancies (by their occupation) and registered job-seekers (by the occupation
+    sought) at each month's end, per region x major x sub-major group."""
+    months = months_window(landing)
+    keys = ["month", "region_code", "isco_major_group", "isco_sub_major_group"]
+    open_ = months.join(_vacancies(landing), how="cross").filter(
+        (pl.col("posted_on") <= pl.col("month_end"))
+        & (pl.col("closed_on").is_null() | (pl.col("closed_on") > pl.col("month_end")))
+    ).group_by(keys).agg(n_vacancies_open_end=pl.len())
+    s = _spells(landing).with_columns(*_sought(pl.col("sought_isco08")))
+    stock = months.join(s, how="cross").filter(
+        (pl.col("registered_on") <= pl.col("month_end"))
+        & (pl.col("exited_on").is_null() | (pl.col("exited_on") > pl.col("month_end")))
+    ).group_by(keys).agg(n_jobseekers_end=pl.len())
+    occupations = pl.concat([
+        open_.select("isco_major_group", "isco_sub_major_group"),
+        s.select("isco_major_group", "isco_sub_major_group")])
+    return (_occupation_grid(months, landing, occupations)
+            .join(open_, on=keys, how="left").join(stock, on=keys, how="left")
+            .with_columns(pl.col("n_vacancies_open_end", "n_jobseekers_end").fill_null(0)))

@@ -2,8 +2,9 @@
 
 The property test plays the attacker: from the published cells alone it tries to work out every
 suppressed cell by subtraction (any linear combination of the additive relations a reader
-knows: regions add up to ALL, occupation groups to ALL, unit groups to their major group), and
-checks the primary rules against the true values it generated.
+knows: regions add up to ALL, occupation groups to ALL, unit groups to their major group, the
+job-seekers of the occupations sought to their region's), and checks the primary rules against
+the true values it generated.
 """
 
 from __future__ import annotations
@@ -84,9 +85,28 @@ def cube_relations(region_cells: dict, unit_cells: dict) -> list[tuple]:
     return rels
 
 
-def attack(factsheet: pl.DataFrame, by_region: pl.DataFrame, by_unit: pl.DataFrame) -> list:
+def people_cube_relations(cells: dict) -> list[tuple]:
+    """Rows and columns of region x occupation sought: ALL is the sum over each margin."""
+    regions = sorted({r for r, _ in cells if r != ALL})
+    groups = sorted({g for _, g in cells if g != ALL})
+    rels = [((r, ALL), [(r, g) for g in groups]) for r in (*regions, ALL)]
+    return rels + [((ALL, g), [(r, g) for r in regions]) for g in (*groups, ALL)]
+
+
+def attack(factsheet: pl.DataFrame, by_region: pl.DataFrame, by_unit: pl.DataFrame,
+           jobseekers: pl.DataFrame) -> list:
     """Every suppressed cell a reader of the public marts could work out."""
     leaks = []
+    for (month,), part in jobseekers.group_by(["month"]):
+        cells = {(r["region_code"], r["isco_major_group"]): r["n_jobseekers"]
+                 for r in part.iter_rows(named=True)}
+        # The region factsheet publishes the all-occupations column: the same cells, alike.
+        regions = factsheet.filter(pl.col("month") == month)
+        assert {(r, ALL): v for r, v in zip(regions["region_code"], regions["n_jobseekers"],
+                                            strict=True)} == {
+            k: v for k, v in cells.items() if k[1] == ALL}
+        leaks += [("n_jobseekers", month, k)
+                  for k in recoverable(cells, people_cube_relations(cells))]
     for measure in sdc.PEOPLE_MEASURES:
         for (month,), part in factsheet.group_by(["month"]):
             cells = dict(zip(part["region_code"], part[measure], strict=True))
@@ -103,6 +123,38 @@ def attack(factsheet: pl.DataFrame, by_region: pl.DataFrame, by_unit: pl.DataFra
                       for k in recoverable(cells, cube_relations(
                           {k: v for k, v in cells.items() if k[0] != "unit"}, unit_cells))]
     return leaks
+
+
+def check_jobseekers(occupations: pl.DataFrame, jobseekers: pl.DataFrame, truth: dict,
+                     t: DisclosureThresholds):
+    """Job-seekers by occupation sought and their tension meet the rules, against the truth."""
+    true = defaultdict(int)
+    for r in occupations.iter_rows(named=True):
+        for region in (r["region_code"], ALL):
+            for group in (r["isco_major_group"], ALL):
+                true[(r["month"], region, group)] += r["n_jobseekers"]
+    assert jobseekers.height == len(true)
+    for row in jobseekers.iter_rows(named=True):
+        n = true[(row["month"], row["region_code"], row["isco_major_group"])]
+        if row["n_jobseekers"] is not None:
+            assert row["n_jobseekers_status"] == sdc.PUBLISHED
+            assert n >= t.min_count and row["n_jobseekers"] % t.rounding_base == 0
+            assert abs(row["n_jobseekers"] - n) <= t.rounding_base / 2, row
+        else:
+            assert row["n_jobseekers_status"] == sdc.SUPPRESSED
+        if row["isco_major_group"] == sdc.UNKNOWN:
+            assert row["rate_tension"] is None
+            assert row["rate_tension_status"] == sdc.NOT_AVAILABLE
+        elif row["rate_tension"] is not None:
+            vacancies, n_emp, top = truth.get(
+                (row["month"], "open", row["region_code"], row["isco_major_group"], ALL),
+                (0, 0, 0))
+            assert row["n_jobseekers"] is not None and n >= t.min_rate_denominator
+            assert n_emp >= t.min_employers and top <= t.dominance_share * vacancies
+            # Published to 3 decimals: within half a unit of the last one.
+            assert row["rate_tension"] == pytest.approx(vacancies / n, abs=5e-4 + 1e-9)
+        else:
+            assert row["rate_tension_status"] == sdc.SUPPRESSED
 
 
 def check_primary(counts: pl.DataFrame, truth: dict, factsheet: pl.DataFrame,
@@ -127,7 +179,8 @@ def check_primary(counts: pl.DataFrame, truth: dict, factsheet: pl.DataFrame,
             num, den = true["n_job_access_6m"], true["n_new_registrations"]
             assert den >= t.min_rate_denominator and num >= t.min_count
             assert den - num >= t.min_count
-            assert row["rate_job_access_6m"] == pytest.approx(num / den, abs=5e-4)
+            # Published to 3 decimals (half to even): within half a unit of the last one.
+            assert row["rate_job_access_6m"] == pytest.approx(num / den, abs=5e-4 + 1e-9)
         if row["rate_tension"] is not None:
             assert row["n_jobseekers"] is not None and row["n_vacancies_open"] is not None
             assert true["n_jobseekers"] >= t.min_rate_denominator
@@ -156,9 +209,12 @@ def true_vacancy_cells(contrib: pl.DataFrame) -> dict:
     return {k: (sum(v.values()), len(v), max(v.values())) for k, v in per.items()}
 
 
-def publish(counts: pl.DataFrame, contrib: pl.DataFrame, months, regions, t):
-    """What build_public writes, from in-memory inputs."""
-    people = sdc.protect_people(counts, t)
+def publish(counts: pl.DataFrame, occupations: pl.DataFrame, contrib: pl.DataFrame, months,
+            regions, t):
+    """What build_public writes, from in-memory inputs: the region factsheet, vacancies by
+    region x group and by unit group, job-seekers by region x occupation sought."""
+    jobseekers = sdc.protect_jobseekers(occupations, t)
+    people = sdc.protect_people(counts, t, jobseekers)
     protected = sdc.protect_vacancies(sdc.vacancy_cells(contrib, months, regions), t)
     by_region = sdc._vacancy_wide(protected, units=False)
     by_unit = sdc._vacancy_wide(protected, units=True)
@@ -167,12 +223,14 @@ def publish(counts: pl.DataFrame, contrib: pl.DataFrame, months, regions, t):
         counts.group_by("month").agg(pl.lit(ALL).alias("region_code"),
                                      pl.col("n_jobseekers").sum())],
     ).rename({"n_jobseekers": "_true_jobseekers"})
-    return sdc.region_factsheet(people, by_region, t, true_js), by_region, by_unit
+    return (sdc.region_factsheet(people, by_region, t, true_js), by_region, by_unit,
+            sdc.jobseekers_by_occupation(jobseekers, by_region, t))
 
 
 # -- the property test ------------------------------------------------------------------------
 
 UNITS = ("2512", "2221", "5120", "5223", "9112")
+SOUGHT = ("2", "5", "9", sdc.UNKNOWN)  # major groups sought, and not recorded
 small_or_large = st.one_of(st.integers(0, 14), st.integers(0, 400))
 
 
@@ -181,12 +239,17 @@ def datasets(draw):
     n_regions = draw(st.integers(2, 5))
     regions = [f"R{i}" for i in range(n_regions)]
     months = [dt.date(2025, 1 + i, 1) for i in range(draw(st.integers(1, 3)))]
-    count_rows = []
+    count_rows, occupation_rows = [], []
     for m in months:
         for r in regions:
+            by_group = [draw(small_or_large) for _ in SOUGHT]
+            occupation_rows += [(m, r, g, n) for g, n in zip(SOUGHT, by_group, strict=True)]
             new = draw(small_or_large)
-            count_rows.append((m, r, draw(small_or_large), new, draw(small_or_large),
+            count_rows.append((m, r, sum(by_group), new, draw(small_or_large),
                                draw(st.integers(0, new)), draw(st.booleans())))
+    occupations = pl.DataFrame(occupation_rows, schema={
+        "month": pl.Date, "region_code": pl.String, "isco_major_group": pl.String,
+        "n_jobseekers": pl.Int64}, orient="row")
     counts = pl.DataFrame(count_rows, schema={
         "month": pl.Date, "region_code": pl.String, "n_jobseekers": pl.Int64,
         "n_new_registrations": pl.Int64, "n_exits_employment": pl.Int64,
@@ -207,16 +270,19 @@ def datasets(draw):
                              rounding_base=draw(st.sampled_from((1, 5, 10))),
                              min_employers=draw(st.sampled_from((2, 3))),
                              dominance_share=draw(st.sampled_from((0.7, 0.85))))
-    return counts, contrib, months, regions, t
+    return counts, occupations, contrib, months, regions, t
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(datasets())
 def test_no_public_output_reveals_a_suppressed_cell(data):
-    counts, contrib, months, regions, t = data
-    factsheet, by_region, by_unit = publish(counts, contrib, months, regions, t)
-    assert attack(factsheet, by_region, by_unit) == []
-    check_primary(counts, true_vacancy_cells(contrib), factsheet, by_region, by_unit, t)
+    counts, occupations, contrib, months, regions, t = data
+    factsheet, by_region, by_unit, jobseekers = publish(counts, occupations, contrib, months,
+                                                        regions, t)
+    assert attack(factsheet, by_region, by_unit, jobseekers) == []
+    truth = true_vacancy_cells(contrib)
+    check_primary(counts, truth, factsheet, by_region, by_unit, t)
+    check_jobseekers(occupations, jobseekers, truth, t)
 
 
 # -- the rules, one by one --------------------------------------------------------------------
@@ -287,16 +353,22 @@ def public_db(tmp_path_factory):
 def test_public_marts_leak_nothing_and_follow_the_rules(public_db):
     frames = {name: public_db.sql(f"select * from public.{name}").pl() for name in (
         "factsheet_region_monthly", "vacancies_region_occupation_monthly",
-        "vacancies_occupation_monthly")}
+        "vacancies_occupation_monthly", "jobseekers_region_occupation_monthly")}
     factsheet = frames["factsheet_region_monthly"]
+    jobseekers = frames["jobseekers_region_occupation_monthly"]
     assert attack(factsheet, frames["vacancies_region_occupation_monthly"],
-                  frames["vacancies_occupation_monthly"]) == []
+                  frames["vacancies_occupation_monthly"], jobseekers) == []
     regions = public_data.all_region_codes()
     counts = sdc.people_counts(public_db, regions)
     contrib = sdc.vacancy_contributions(public_db)
-    check_primary(counts, true_vacancy_cells(contrib), factsheet,
-                  frames["vacancies_region_occupation_monthly"],
+    truth = true_vacancy_cells(contrib)
+    check_primary(counts, truth, factsheet, frames["vacancies_region_occupation_monthly"],
                   frames["vacancies_occupation_monthly"], T)
+    check_jobseekers(sdc.jobseeker_occupation_counts(public_db, regions), jobseekers, truth, T)
+    # Every group and 'unknown' is a row; most are published, some tensions too.
+    assert set(jobseekers["isco_major_group"]) == {*sdc.ISCO_MAJOR_GROUPS, sdc.UNKNOWN, ALL}
+    assert set(jobseekers["n_jobseekers_status"]) == {sdc.PUBLISHED, sdc.SUPPRESSED}
+    assert (jobseekers["rate_tension_status"] == sdc.PUBLISHED).sum() > 0
     statuses = factsheet["n_jobseekers_status"].value_counts()
     # The small region is suppressed in some months and the data is still mostly published.
     assert set(statuses["n_jobseekers_status"]) == {sdc.PUBLISHED, sdc.SUPPRESSED}

@@ -50,6 +50,8 @@ def landing(demo_home) -> Path:
     ("marts.mart_vacancy_postings", ro.vacancy_postings),
     ("marts.mart_vacancy_closures", ro.vacancy_closures),
     ("marts.mart_vacancy_tension_monthly", ro.vacancy_tension_monthly),
+    ("marts.mart_jobseeker_occupations_monthly", ro.jobseeker_occupations_monthly),
+    ("marts.mart_vacancy_tension_occupation_monthly", ro.vacancy_tension_occupation_monthly),
 ])
 def test_mart_matches_recomputation(demo_home, landing, relation, recompute_fn):
     actual = table(demo_home, relation)
@@ -96,10 +98,35 @@ def test_page_kaplan_meier_equals_the_individual_spells(demo_home, landing):
         assert row["median_days"] == survival.survival_quantile(expected, 0.5).time
 
 
+def test_tension_by_occupation_adds_up_to_the_regions_and_varies(demo_home):
+    """Each region's occupations add up to its tension counts; the demo has shortage and
+    surplus occupations, and job-seekers with no occupation sought, kept as 'unknown'."""
+    detail = table(demo_home, "marts.mart_vacancy_tension_occupation_monthly")
+    by_region = table(demo_home, "marts.mart_vacancy_tension_monthly")
+    sums = detail.group_by("month", "region_code").agg(
+        pl.col("n_vacancies_open_end", "n_jobseekers_end").sum().cast(pl.Int64))
+    assert_frame_equal(sums.sort("month", "region_code"),
+                       by_region.select(sums.columns).sort("month", "region_code"),
+                       check_dtypes=False)
+    unknown = detail.filter(pl.col("isco_major_group") == "unknown")
+    assert unknown["n_jobseekers_end"].sum() > 0 and unknown["n_vacancies_open_end"].sum() == 0
+    majors = (detail.filter(pl.col("isco_major_group") != "unknown")
+              .group_by("isco_major_group").agg(pl.col("n_vacancies_open_end",
+                                                       "n_jobseekers_end").sum())
+              .filter(pl.col("n_jobseekers_end") >= 200)
+              .with_columns(per100=pl.col("n_vacancies_open_end") * 100
+                            / pl.col("n_jobseekers_end")))
+    # Craft and machine operators are in shortage, clerical support in surplus.
+    per100 = dict(majors.select("isco_major_group", "per100").iter_rows())
+    assert per100["4"] < min(per100["7"], per100["8"])
+    assert majors["per100"].max() > 2.5 * majors["per100"].min()
+
+
 def test_isco_labels_fall_back_to_the_major_groups(demo_home, landing):
     groups = table(demo_home, "core.dim_isco_group")
-    codes = set(ro._vacancies(landing)["isco08"])
-    expected = {c[:k] for c in codes for k in (1, 2, 3, 4)}
+    sought = ro.read_source(landing, "jobseekers")["sought_isco08"].drop_nulls()
+    codes = set(ro._vacancies(landing)["isco08"]) | set(sought)
+    expected = {c[:k] for c in codes for k in (1, 2, 3, 4) if len(c) >= k}
     assert set(groups["isco_code"]) == expected
     majors = groups.filter(pl.col("level") == 1)
     assert majors["label"].null_count() == 0

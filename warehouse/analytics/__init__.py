@@ -25,7 +25,8 @@ def build(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None
                      key=key, materialized="table")
 
     return [
-        model("core", "dim_isco_group", "one row per ISCO-08 code (levels 1-4) used by a vacancy",
+        model("core", "dim_isco_group",
+              "one row per ISCO-08 code (levels 1-4) of a vacancy or an occupation sought",
               ("isco_code",), "warehouse/analytics/isco.py"),
         model("marts", "mart_vacancy_forecast",
               "one row per series (region or ALL x ISCO major group or ALL) x month",

@@ -1,4 +1,4 @@
-"""ISCO-08 labels for every level of the codes vacancies carry.
+"""ISCO-08 labels for every level of the codes vacancies carry and job-seekers seek.
 
 Labels come from ``official.isco_groups`` (ESCO's ISCO-08 groups) when it has been imported,
 otherwise from the built-in major-group titles (``core.dim_isco_major_group``). A code with
@@ -22,6 +22,14 @@ def has_official_isco(con: duckdb.DuckDBPyConnection) -> bool:
         con.execute("select count(*) from official.isco_groups").fetchall()[0][0])
 
 
+def _has_sought_occupations(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("""
+        select count(*) from information_schema.columns
+        where table_schema = 'core' and table_name = 'dim_jobseeker_spell'
+          and column_name = 'sought_isco08'
+    """).fetchall()[0][0])
+
+
 def build_table(con: duckdb.DuckDBPyConnection,
                 progress: Callable[[str], None] | None = None) -> None:
     """Write core.dim_isco_group: isco_code, level, parent_code, label, label_source."""
@@ -38,13 +46,20 @@ def build_table(con: duckdb.DuckDBPyConnection,
             select cast(null as varchar) as isco_code, cast(null as varchar) as label
             where false
         ),"""
+    # Codes sought by job-seekers but never in a vacancy need their titles too (tension).
+    sought = ("union select sought_isco08 from core.dim_jobseeker_spell"
+              if _has_sought_occupations(con) else "")
     con.execute(f"""
         create or replace table core.dim_isco_group as
         with {official}
+        used as (
+            select isco08 from core.fct_vacancies
+            {sought}
+        ),
         codes as (
             select distinct left(isco08, level) as isco_code, level
-            from core.fct_vacancies, range(1, 5) as l(level)
-            where isco08 is not null
+            from used, range(1, 5) as l(level)
+            where isco08 is not null and length(isco08) >= level
         )
         select
             c.isco_code,

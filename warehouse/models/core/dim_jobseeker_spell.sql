@@ -13,6 +13,12 @@ select
     s.support_tier,
     s.digital_skills,
     s.has_disability,
+    -- occupation sought (ISCO-08, 1 to 4 digits; null when not recorded) and its major and
+    -- sub-major groups (null when the code is coarser than the group)
+    s.sought_isco08,
+    left(s.sought_isco08, 1) as sought_isco_major_group,
+    case when length(s.sought_isco08) >= 2 then left(s.sought_isco08, 2) end
+        as sought_isco_sub_major_group,
     s.agency_code,
     a.region_code,
     a.region_name

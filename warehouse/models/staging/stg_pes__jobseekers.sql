@@ -19,6 +19,7 @@ renamed as (
         support_tier,
         digital_skills,
         has_disability,
+        sought_isco08,
         exit_reason,
         employed_3_months_after_exit,
         -- lineage
