@@ -544,6 +544,12 @@ def _vacancy_wide(protected: pl.DataFrame, units: bool) -> pl.DataFrame:
     return out.drop("isco_unit_group").sort("month", "region_code", "isco_major_group")
 
 
+def _published_tension() -> pl.Expr:
+    """Open vacancies per job-seeker, from the two *published* counts (job-seekers rounded to
+    5): on the true count, vacancies ÷ tension would give the unrounded job-seekers back."""
+    return (pl.col("n_vacancies_open") / pl.col("n_jobseekers")).round(3)
+
+
 def region_factsheet(people: pl.DataFrame, vacancies: pl.DataFrame, t: DisclosureThresholds,
                      true_jobseekers: pl.DataFrame) -> pl.DataFrame:
     """public.factsheet_region_monthly: one row per month x region (and ALL)."""
@@ -556,8 +562,7 @@ def region_factsheet(people: pl.DataFrame, vacancies: pl.DataFrame, t: Disclosur
           & (pl.col("n_vacancies_open_status") == PUBLISHED)
           & (pl.col("_true_jobseekers") >= t.min_rate_denominator))
     frame = frame.with_columns(
-        pl.when(ok).then((pl.col("n_vacancies_open") / pl.col("_true_jobseekers")).round(3))
-        .otherwise(None).alias("rate_tension"),
+        pl.when(ok).then(_published_tension()).otherwise(None).alias("rate_tension"),
         _status(~ok).alias("rate_tension_status"))
     return frame.select(
         "month", "region_code",
@@ -582,8 +587,7 @@ def jobseekers_by_occupation(jobseekers: pl.DataFrame, vacancies: pl.DataFrame,
           & (pl.col("n_vacancies_open_status") == PUBLISHED)
           & (pl.col("_true_jobseekers") >= t.min_rate_denominator))
     return frame.with_columns(
-        pl.when(ok).then((pl.col("n_vacancies_open") / pl.col("_true_jobseekers")).round(3))
-        .otherwise(None).alias("rate_tension"),
+        pl.when(ok).then(_published_tension()).otherwise(None).alias("rate_tension"),
         # No vacancy lacks an occupation: the tension of 'unknown' cannot exist.
         pl.when(unknown).then(pl.lit(NOT_AVAILABLE)).otherwise(_status(~ok))
         .alias("rate_tension_status"),
