@@ -311,14 +311,17 @@ def split_repeats(source: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[
                     "kept_file": "(same file)"} for r in repeats.iter_rows(named=True)]
 
 
-def split_loaded_elsewhere(con, source: str, frame: pl.DataFrame, file_name: str | None
+def split_loaded_elsewhere(con, source: str, frame: pl.DataFrame, file_name: str | None,
+                           superseded: frozenset[str] = frozenset()
                            ) -> tuple[pl.DataFrame, list[dict]]:
     """Set aside the rows whose key another file already loaded (``file_name=None``: any
-    file, as on replay), reported with the file that keeps it."""
+    file, as on replay), reported with the file that keeps it. Files in ``superseded`` have
+    a corrected version waiting in this run: their rows are about to go and keep nothing."""
     keys = list(CONTRACTS[source].key_columns)
     if not keys or frame.is_empty():
         return frame, []
-    elsewhere = loading.keys_loaded_elsewhere(con, source, frame.select(keys), file_name)
+    elsewhere = loading.keys_loaded_elsewhere(con, source, frame.select(keys), file_name,
+                                              superseded)
     if elsewhere.is_empty():
         return frame, []
     hit = frame.join(elsewhere, on=keys, how="inner")
@@ -363,7 +366,7 @@ def quarantine_rows(settings: Settings, c: CheckedFile, run_id: str,
 
 
 def settle(con, settings: Settings, c: CheckedFile, *, run_id: str,
-           synthetic: set[str]) -> FileOutcome:
+           synthetic: set[str], superseded: frozenset[str] = frozenset()) -> FileOutcome:
     """Load a checked file in one transaction, its bad rows to quarantine; or set it aside."""
     landed = c.landed
     if c.file_problems:
@@ -374,7 +377,8 @@ def settle(con, settings: Settings, c: CheckedFile, *, run_id: str,
                                  validation=c.outcomes)
         return FileOutcome(landed.source, landed.name, "rejected", problems=c.file_problems,
                            detail="; ".join(p.describe() for p in c.file_problems))
-    good, duplicates = split_loaded_elsewhere(con, landed.source, c.good, landed.name)
+    good, duplicates = split_loaded_elsewhere(con, landed.source, c.good, landed.name,
+                                              superseded)
     duplicates = sorted(c.repeats + duplicates, key=lambda d: d["line"])
     quarantined, qfile = quarantine_rows(settings, c, run_id)
     try:
@@ -416,6 +420,9 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
     if not pending:
         return report
     key = pseudonym_key_for(settings, pending, synthetic)
+    # Files loaded before whose corrected version is in this run, until it replaces them.
+    awaiting = {(f.source, f.name) for f in pending
+                if loading.previous_version(con, f.source, f.name) is not None}
     done = len(files) - len(pending)
     for source in LOAD_ORDER:
         group = [f for f in pending if f.source == source]
@@ -425,7 +432,11 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
             progress(f"checking {len(group)} {source} file(s)")
         with closing(checked_ahead(check_batches(group, settings, key))) as checked:
             for c in checked:
-                outcome = settle(con, settings, c, run_id=run_id, synthetic=synthetic)
+                superseded = frozenset(name for src, name in awaiting
+                                       if src == source and name != c.landed.name)
+                outcome = settle(con, settings, c, run_id=run_id, synthetic=synthetic,
+                                 superseded=superseded)
+                awaiting.discard((source, c.landed.name))
                 report.outcomes.append(outcome)
                 done += 1
                 if progress:

@@ -30,17 +30,20 @@ def is_loaded(con: duckdb.DuckDBPyConnection, content_hash: str) -> str | None:
 
 
 def keys_loaded_elsewhere(con: duckdb.DuckDBPyConnection, source: str, keys: pl.DataFrame,
-                          file_name: str | None) -> pl.DataFrame:
-    """Which of ``keys`` raw.<source> already holds from another file (all files if None)."""
+                          file_name: str | None, ignored: frozenset[str] = frozenset()
+                          ) -> pl.DataFrame:
+    """Which of ``keys`` raw.<source> already holds from another file (all files if None),
+    leaving out the rows of the files named in ``ignored``."""
     cols = list(keys.columns)
     con.register("incoming_keys", keys.to_arrow())
     try:
-        other = "" if file_name is None else "and r._source_file <> $file_name"
+        skip = sorted(ignored | ({file_name} if file_name is not None else set()))
         on = " and ".join(f"r.{c} = k.{c}" for c in cols)
         return con.sql(
             f"select k.*, min(r._source_file) as kept_file from incoming_keys as k "
-            f"join raw.{source} as r on {on} {other} group by all",
-            params={"file_name": file_name} if file_name is not None else None).pl()
+            f"join raw.{source} as r on {on} "
+            f"and not list_contains($skip::varchar[], r._source_file) group by all",
+            params={"skip": skip}).pl()
     finally:
         con.unregister("incoming_keys")
 

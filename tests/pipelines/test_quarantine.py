@@ -166,3 +166,33 @@ def test_sigkill_in_the_middle_of_a_load_leaves_the_warehouse_as_it_was(home, tm
         assert con.execute("select count(*) from raw.interactions").fetchall() == [(n_rows + 1,)]
     finally:
         con.close()
+
+
+def test_a_key_moving_between_two_corrected_files_is_kept_once_not_lost(home):
+    """Both files are corrected in one run; an id moves from the second to the first. The old
+    second file is about to be replaced, so it keeps nothing: the id loads from the first."""
+    folder = home.landing_dir / "interactions"
+    (folder / "day1.csv").write_text("\n".join([HEADER, row(1, "web")]))
+    (folder / "day2.csv").write_text("\n".join([HEADER, row(2, "web"), row(3, "web")]))
+    con = connect_build(home.build_db)
+    try:
+        ingest_landing(con, home, "run-1")
+        (folder / "day1.csv").write_text("\n".join([HEADER, row(1, "web"), row(2, "app")]))
+        (folder / "day2.csv").write_text("\n".join([HEADER, row(3, "web"), row(4, "web")]))
+        report = ingest_landing(con, home, "run-2")
+        assert [(o.file_name, o.outcome, o.n_rows, o.n_duplicates) for o in report.outcomes] == [
+            ("day1.csv", "replaced", 2, 0), ("day2.csv", "replaced", 2, 0)]
+        assert con.execute("select interaction_id, channel, _source_file from raw.interactions "
+                           "order by 1").fetchall() == [
+            ("I1", "web", "day1.csv"), ("I2", "app", "day1.csv"), ("I3", "web", "day2.csv"),
+            ("I4", "web", "day2.csv")]
+        # Once replaced, a corrected file's rows count again: a third correction repeating
+        # I1 in day2 is a duplicate of day1's row.
+        (folder / "day2.csv").write_text("\n".join([HEADER, row(1, "sms"), row(3, "web")]))
+        report = ingest_landing(con, home, "run-3")
+        assert [(o.file_name, o.outcome, o.n_rows, o.n_duplicates) for o in report.outcomes
+                if o.outcome != "skipped_duplicate"] == [("day2.csv", "replaced", 1, 1)]
+        assert con.execute("select kept_file from meta.duplicate_rows where run_id = 'run-3'"
+                           ).fetchall() == [("day1.csv",)]
+    finally:
+        con.close()
