@@ -50,6 +50,10 @@ def callbacks(month_from: str, month_to: str, region: str) -> dict[str, Callable
         "employers.update_closures": lambda: employers.update_closures(month_from, month_to, [],
                                                                        "all"),
         "employers.update_tension": lambda: employers.update_tension(month_from, month_to, []),
+        "employers.update_tension_occupation": lambda: employers.update_tension_occupation(
+            month_from, month_to, [], "all"),
+        "employers.update_tension_occupation (ISCO 5)":
+            lambda: employers.update_tension_occupation(month_from, month_to, [], "5"),
         "employers.update_outlook (region, ISCO 5)": lambda: employers.update_outlook([region],
                                                                                       "5"),
     }

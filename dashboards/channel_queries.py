@@ -3,7 +3,8 @@
 Every function takes a validated :class:`ChannelFilters` and returns a small Polars frame; the
 heavy work (journeys, repeats, histograms, caseloads) is done by the pipeline's marts
 (docs/channel-indicators.md). Values from a request reach DuckDB only as bound parameters;
-column names come from the constants below.
+column names come from the constants below. ``_where`` cuts every read to the user's regions
+(queries.region_clause; docs/access-control.md).
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ from dataclasses import dataclass
 import polars as pl
 
 from dashboards.db import Warehouse
-from dashboards.queries import AGE_BANDS, DIGITAL_SKILLS, SUPPORT_TIERS, Direction, Filters
+from dashboards.queries import (
+    AGE_BANDS,
+    DIGITAL_SKILLS,
+    SUPPORT_TIERS,
+    Direction,
+    Filters,
+    region_clause,
+    scoped_regions,
+)
+from observatory import access
 from pipelines import contracts
 
 EDUCATION_LEVELS = (*contracts.EDUCATION_LEVELS, "unknown")
@@ -42,6 +52,17 @@ DURATIONS_SEGMENTS = "marts.mart_channel_durations_segments_monthly"
 CASELOADS = "marts.mart_caseloads_monthly"
 
 
+def agencies(wh: Warehouse) -> pl.DataFrame:
+    """Agencies the current user may filter on: agency_code, agency_name, region_code."""
+    allowed = access.allowed_regions()
+    where, params = "", {}
+    if allowed is not None:
+        where, params = ("WHERE list_contains($allowed::VARCHAR[], region_code)",
+                         {"allowed": sorted(allowed)})
+    return wh.frame(f"SELECT agency_code, agency_name, region_code FROM core.dim_agency {where} "
+                    "ORDER BY agency_name, agency_code", params)
+
+
 @dataclass(frozen=True)
 class ChannelFilters(Filters):
     """The shared filters plus the Channels section's own; empty tuples / 'all' mean all."""
@@ -67,12 +88,16 @@ def _where(f: ChannelFilters, *, segments: bool = True, place: bool = True,
     that keeps the period (on $month_from and $month_to)."""
     clauses = [period]
     params: dict[str, object] = {"month_from": f.month_from, "month_to": f.month_to}
-    if place and f.region:
-        clauses.append("list_contains($region, region_code)")
-        params["region"] = list(f.region)
-    if place and f.agency:
-        clauses.append("list_contains($agency, agency_code)")
-        params["agency"] = list(f.agency)
+    if place:
+        # An agency belongs to one region, so the region scope also keeps only the agencies
+        # of the user's regions.
+        if region := region_clause(f, params):
+            clauses.append(region)
+        if f.agency:
+            clauses.append("list_contains($agency, agency_code)")
+            params["agency"] = list(f.agency)
+    elif scoped_regions(f) is not None:
+        raise access.AccessDenied("these figures are not available for a regional scope")
     if user_type and f.user_type in USER_TYPES:
         clauses.append("party_type = $user_type")
         params["user_type"] = f.user_type
@@ -366,7 +391,8 @@ def duration_histograms(wh: Warehouse, f: ChannelFilters) -> pl.DataFrame:
     """Wait and duration histograms per channel: channel, measure ('wait' | 'duration'),
     bin_lower_s, bin_upper_s, n_contacts, ordered by channel, measure, bin."""
     # The same histograms at three grains; the smallest that can answer the filters is read.
-    placed = bool(f.region or f.agency)
+    # A scoped user is always placed: the segments-only grain has no region.
+    placed = scoped_regions(f) is not None or bool(f.agency)
     if not f.has_segment:
         table = DURATIONS_UNSEGMENTED
     elif not placed:

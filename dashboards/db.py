@@ -9,6 +9,7 @@ file is closed before reopening: DuckDB caches one database instance per path, a
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator, Mapping
@@ -20,10 +21,12 @@ import dash
 import duckdb
 import polars as pl
 
+from observatory import access
 from warehouse.db import OFFLINE
 
 # No extension is ever fetched or loaded: the snapshot needs none, and there is no network.
 READ_ONLY_CONFIG = OFFLINE  # the same config everywhere: DuckDB refuses a second one per file
+log = logging.getLogger(__name__)
 
 
 class NoDataYet(RuntimeError):
@@ -81,10 +84,22 @@ class Warehouse:
                 self._active -= 1
                 self._cond.notify_all()
 
-    def frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
-        """Run one SELECT with bound parameters and return it as a Polars frame."""
+    def frame(self, sql: str, params: Mapping[str, Any] | None = None, *,
+              public: bool = False, totals: str | None = None) -> pl.DataFrame:
+        """Run one SELECT with bound parameters and return it as a Polars frame.
+
+        A result with a ``region_code`` column is checked against the current user's regions
+        (``check_scope``); ``public=True`` skips that for reads of the public.* and official.*
+        tables, whose regions are open data. ``totals`` names the region_code of rows that sum
+        the rows the query's own WHERE kept (already cut to the scope), such as 'ALL'.
+        """
         with self.cursor() as cur:
-            return cur.sql(sql, params=dict(params or {})).pl()
+            df = cur.sql(sql, params=dict(params or {})).pl()
+        if not public:
+            declared = totals is not None and "region_code" in df.columns
+            check_scope(df.filter(pl.col("region_code").is_null()
+                                  | (pl.col("region_code") != totals)) if declared else df)
+        return df
 
     def close(self) -> None:
         with self._cond:
@@ -95,6 +110,27 @@ class Warehouse:
         if self._con is not None:
             self._con.close()
         self._con, self._identity = None, None
+
+
+def check_scope(df: pl.DataFrame) -> None:
+    """Fail closed if ``df`` holds a region the current user may not see.
+
+    The query layer already cuts every read to the user's regions (queries.scoped_regions);
+    this second line catches a query that forgot to, before its rows reach a page, a CSV or an
+    API. A null region_code counts as outside: it may be a total over every region.
+    """
+    if "region_code" not in df.columns or df.is_empty():
+        return
+    allowed = access.allowed_regions()
+    if allowed is None:
+        return
+    scope = pl.Series(sorted(allowed), dtype=pl.String)
+    code = pl.col("region_code").cast(pl.String)
+    outside = df.filter(code.is_null() | ~code.is_in(scope))
+    if outside.height:
+        log.error("a query returned %d row(s) outside the user's regions: refused",
+                  outside.height)
+        raise access.AccessDenied("these figures include regions outside your scope")
 
 
 # DuckDB keeps one database instance per path for the whole process, so two Warehouse

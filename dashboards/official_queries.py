@@ -33,7 +33,8 @@ _NUTS_NAMES = """
 
 def _frame(published_db: Path | str, sql: str, params: Mapping[str, Any] | None = None
            ) -> pl.DataFrame:
-    return warehouse_for(Path(published_db)).frame(sql, params)
+    # Official statistics are public data: no region scope applies (issue 8).
+    return warehouse_for(Path(published_db)).frame(sql, params, public=True)
 
 
 def _dimension_path(name: str) -> str:

@@ -77,6 +77,7 @@ HISTORY_COLOUR = "#332288"  # Tol indigo, as single series elsewhere
 FORECAST_COLOUR = "#D55E00"  # vermilion
 NAIVE_COLOUR = "#6b6b6b"
 SUPPRESSED_NOTE = "Not shown: fewer than {n} in the denominator."
+TENSION_HEATMAP_HEIGHT = 600
 
 
 def value_label(dimension: str, code: object) -> str:
@@ -434,6 +435,66 @@ def rate_bars(df: pl.DataFrame, names: Sequence[str], *, value: str, numerator: 
              if any(v is None for v in values) else [])
     return _figure([trace], height=_bar_height(len(rows), per_bar=26), xaxis=x,
                    margin={"r": 70}, annotations=notes)
+
+
+def tension_heatmap(df: pl.DataFrame, occupation_names: Mapping[str, str],
+                    min_denominator: int) -> go.Figure:
+    """Occupations down, regions across (all selected regions first), open vacancies per 100
+    job-seekers written in each cell; a suppressed cell shows "–" (explained under the chart
+    and on hover), an occupation that was not recorded "n/a" (it has job-seekers but no
+    vacancy), never a zero.
+
+    ``df``: tension_by_occupation; ``occupation_names``: isco_code -> label.
+    """
+    if df.is_empty() or df["mean_jobseekers"].sum() == 0:
+        return empty_figure("No registered job-seekers match these filters.")
+    occupations = list(dict.fromkeys(df["isco_code"].to_list()))
+    regions = list(dict.fromkeys(df["region_code"].to_list()))
+    region_names = dict(zip(df["region_code"].to_list(), df["region_name"].to_list(),
+                            strict=True))
+    cell = {(r["isco_code"], r["region_code"]): r for r in df.iter_rows(named=True)}
+    z, text, custom = [], [], []
+    for code in occupations:
+        row_z, row_t, row_c = [], [], []
+        for region in regions:
+            r = cell.get((code, region))
+            value = r["vacancies_per_100_jobseekers"] if r else None
+            if r is None:
+                shown, said = "", "no data"
+            elif value is not None:
+                shown, said = f"{value:.1f}", f"{value:.1f} open vacancies per 100 job-seekers"
+            elif code == "unknown":
+                shown, said = "n/a", "occupation sought not recorded: no vacancy to compare"
+            else:
+                shown = "–"
+                said = f"not shown: fewer than {min_denominator} job-seekers"
+            row_z.append(value)
+            row_t.append(shown)
+            row_c.append((r["mean_open_vacancies"] if r else 0.0,
+                          r["mean_jobseekers"] if r else 0.0, said))
+        z.append(row_z)
+        text.append(row_t)
+        custom.append(row_c)
+    trace = go.Heatmap(
+        z=z, x=[region_names.get(r) or r for r in regions],
+        y=[occupation_names.get(c, c) for c in occupations], text=text,
+        texttemplate="%{text}", textfont={"size": 11}, colorscale="cividis", zauto=False,
+        zmin=0, zmax=max((v for row in z for v in row if v is not None), default=1) or 1,
+        colorbar={"title": {"text": "Per 100"}}, customdata=custom, xgap=2, ygap=2,
+        hovertemplate=("<b>%{y}</b> · %{x}<br>%{customdata[2]}"
+                       "<br>%{customdata[0]:,.1f} open vacancies (monthly average)"
+                       "<br>%{customdata[1]:,.1f} job-seekers (monthly average)<extra></extra>"),
+    )
+    notes = ([{**_note(f"– not shown: fewer than {min_denominator} job-seekers (monthly "
+                       "average)", y=-0.01), "yanchor": "top"}]
+             if any(r["is_suppressed"] and r["isco_code"] != "unknown" for r in cell.values())
+             else [])
+    # One height for every drill level (the page sizes the graph from the first figure it
+    # draws): enough for the ten major groups, their total and "not recorded".
+    return _figure([trace], height=TENSION_HEATMAP_HEIGHT,
+                   xaxis=_axis(None, side="top", tickangle=-35),
+                   yaxis=_axis(None, autorange="reversed"),
+                   margin={"t": 120, "b": 30}, annotations=notes)
 
 
 def forecast_chart(df: pl.DataFrame) -> go.Figure:

@@ -3,7 +3,9 @@
 Every value from a user reaches DuckDB as a bound parameter. Column names in the SQL come from
 the constants below, never from a request. Rates on a denominator under ``min_denominator``
 are returned as null with ``is_suppressed`` true (REFERENCE.md: rates on fewer than about 30
-are not published). Definitions: docs/outcome-indicators.md.
+are not published). Definitions: docs/outcome-indicators.md. ``_where`` cuts every mart read to
+the user's regions; the national forecast series is refused to a regional scope
+(docs/access-control.md). Official statistics (BMO, Eurostat) are public and not scoped.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import polars as pl
 
 from dashboards import official_queries as oq
 from dashboards.db import Warehouse, warehouse_for
-from dashboards.queries import Filters
+from dashboards.queries import Filters, region_clause
+from observatory import access
 from warehouse.analytics import survival
 
 MIN_DENOMINATOR = 30
@@ -55,13 +58,12 @@ def _where(f: Filters | None, *, month: str | None = "month",
     ``table`` qualifies the columns in a join."""
     q = f"{table}." if table else ""
     clauses, params = ["true"], {}
+    if region := region_clause(f, params, f"{q}region_code"):
+        clauses.append(region)
     if f is not None:
         if month:
             clauses.append(f"{q}{month} BETWEEN $month_from AND $month_to")
             params.update(month_from=f.month_from, month_to=f.month_to)
-        if f.region:
-            clauses.append(f"{q}region_code IN (SELECT unnest($region))")
-            params["region"] = list(f.region)
         for column in segments:
             if values := getattr(f, column):
                 clauses.append(f"{q}{column} IN (SELECT unnest(${column}))")
@@ -270,8 +272,8 @@ def service_intensity(wh: Warehouse, f: Filters, min_denominator: int = MIN_DENO
 # -- employers: ISCO drill-down -------------------------------------------------------------
 
 def isco_groups(wh: Warehouse) -> pl.DataFrame:
-    """Every ISCO-08 code vacancies use, at levels 1-4: isco_code, level, parent_code, label,
-    label_source."""
+    """Every ISCO-08 code vacancies use or job-seekers seek, at levels 1-4: isco_code, level,
+    parent_code, label, label_source."""
     return wh.frame("SELECT isco_code, level, parent_code, label, label_source "
                     "FROM core.dim_isco_group ORDER BY isco_code")
 
@@ -487,11 +489,78 @@ def tension_by_region(wh: Warehouse, f: Filters, min_denominator: int = MIN_DENO
     ).drop("n_vacancies_open_end_sum", "n_jobseekers_end_sum")
 
 
+UNKNOWN = "unknown"  # an occupation sought that was not recorded (at this level)
+
+
+def tension_occupation_level(isco: str = ISCO_ALL) -> tuple[str, str | None]:
+    """(mart column of the occupations shown, the major group they belong to or None): the
+    major groups, or the sub-major groups of the picked occupation's major group."""
+    if isco == ISCO_ALL:
+        return "isco_major_group", None
+    return "isco_sub_major_group", isco[0]
+
+
+def tension_by_occupation(wh: Warehouse, f: Filters, isco: str = ISCO_ALL,
+                          min_denominator: int = MIN_DENOMINATOR) -> pl.DataFrame:
+    """Tension per occupation x region over the period, with all selected regions (region ALL)
+    and all occupations (isco_code ALL: every occupation, or all of the picked major group):
+    isco_code, region_code, region_name, mean_open_vacancies, mean_jobseekers (monthly
+    averages of the month-end counts), vacancies_per_100_jobseekers (the ratio of the sums),
+    is_suppressed (mean job-seekers under ``min_denominator``). Occupations are the vacancy's and
+    the one the job-seeker seeks; 'unknown' (not recorded) has job-seekers but no tension."""
+    column, major = tension_occupation_level(isco)
+    where, params = _where(f, segments=())
+    if major is not None:
+        where += " AND isco_major_group = $major"
+        params["major"] = major
+    df = wh.frame(f"""
+        SELECT coalesce({column}, '{ALL}') AS isco_code,
+               coalesce(region_code, '{ALL}') AS region_code,
+               CASE WHEN grouping(region_code) = 1 THEN 'All selected regions'
+                    ELSE any_value(region_name) END AS region_name,
+               sum(n_vacancies_open_end)::BIGINT AS n_vacancies_open_end_sum,
+               sum(n_jobseekers_end)::BIGINT AS n_jobseekers_end_sum
+        FROM marts.mart_vacancy_tension_occupation_monthly WHERE {where}
+        GROUP BY GROUPING SETS (({column}, region_code), ({column}), (region_code), ())""",
+                  params, totals=ALL)  # 'ALL': the sum of the selected (scoped) regions
+    n_months = f.n_months
+    df = df.with_columns(
+        (pl.col("n_vacancies_open_end_sum") / n_months).alias("mean_open_vacancies"),
+        (pl.col("n_jobseekers_end_sum") / n_months).alias("mean_jobseekers"))
+    small = pl.col("mean_jobseekers") < min_denominator
+    unknown = pl.col("isco_code") == UNKNOWN
+    df = df.with_columns(
+        pl.when(small | unknown).then(None).otherwise(
+            pl.col("n_vacancies_open_end_sum") * 100 / pl.col("n_jobseekers_end_sum"))
+        .alias("vacancies_per_100_jobseekers"),
+        small.alias("is_suppressed"),
+    ).drop("n_vacancies_open_end_sum", "n_jobseekers_end_sum")
+    # All first, then the codes, then 'unknown'; regions: all first, then by code.
+    rank = pl.when(pl.col("isco_code") == ALL).then(0).when(unknown).then(2).otherwise(1)
+    region_rank = pl.when(pl.col("region_code") == ALL).then(0).otherwise(1)
+    return df.sort(rank, "isco_code", region_rank, "region_code")
+
+
 # -- employers: recruitment outlook ---------------------------------------------------------
+
+NATIONAL_FORECAST_REFUSED = ("The forecast for all regions together is not available for a "
+                             "regional scope: choose one of your regions in the Region filter.")
+
+
+def _check_forecast_region(region_code: str) -> None:
+    """A forecast series is one region's (or ALL, every region's): refuse what the current user
+    may not see. There is no series for a set of regions, so a scope is never summed up."""
+    access.require_internal()
+    allowed = access.allowed_regions()
+    if allowed is not None and region_code not in allowed:
+        raise access.AccessDenied(NATIONAL_FORECAST_REFUSED if region_code == ALL
+                                  else "This region is outside your scope.")
+
 
 def forecast_series(wh: Warehouse, region_code: str = ALL, isco_major_group: str = ALL
                     ) -> pl.DataFrame:
     """History and 6-month forecast of vacancies posted for one series (ALL = total)."""
+    _check_forecast_region(region_code)
     return wh.frame("""
         SELECT month, is_forecast, horizon, n_vacancies_posted, fitted, forecast,
                lower_80, upper_80, lower_95, upper_95, seasonal_naive,
@@ -503,6 +572,8 @@ def forecast_series(wh: Warehouse, region_code: str = ALL, isco_major_group: str
 
 def forecast_accuracy(wh: Warehouse, region_code: str = ALL, isco_major_group: str = ALL
                       ) -> dict | None:
+    """The backtest of one forecast series, or None when it has none."""
+    _check_forecast_region(region_code)
     df = wh.frame("""
         SELECT * FROM marts.mart_vacancy_forecast_accuracy
         WHERE region_code = $region AND isco_major_group = $group""",
@@ -533,7 +604,8 @@ def bmo_families(published_db: Path | str, region_code: str | None = None, top: 
 
 def _official_frame(published_db: Path | str, sql: str, params: dict | None = None
                     ) -> pl.DataFrame:
-    return warehouse_for(Path(published_db)).frame(sql, params)
+    # Official statistics are public data: no region scope applies (issue 8).
+    return warehouse_for(Path(published_db)).frame(sql, params, public=True)
 
 
 def _table_exists(published_db: Path | str, schema: str, table: str) -> bool:

@@ -7,6 +7,9 @@ same schema (or null counts), so the page can say "not recorded yet" instead of 
 
 Every value from a user reaches DuckDB as a bound parameter; table and column names in the SQL
 come from the constants below, never from a request.
+
+Only administrators may ask: every public function starts with ``require_operations()``, which
+raises access.AccessDenied for anybody else (a 403 for a callback).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import polars as pl
 
 from dashboards.db import Warehouse
+from observatory.access import require_operations
 from pipelines.contracts import LOAD_ORDER
 
 TABLES = ("refresh_runs", "file_events", "validation_results", "quarantined_rows",
@@ -51,6 +55,7 @@ TOTALS_SCHEMA = {"source": pl.String, "n_rows_open": pl.Int64, "n_rows_replayed"
 
 def recorded(wh: Warehouse) -> dict[str, frozenset[str]]:
     """The meta tables of TABLES present in the snapshot, with their columns."""
+    require_operations()
     df = wh.frame("""
         SELECT table_name, list(column_name) AS columns
         FROM information_schema.columns
@@ -93,6 +98,7 @@ def _where(clauses: list[str]) -> str:
 def sources(wh: Warehouse) -> list[str]:
     """Every source with a file event, a validation or a quarantined row: PES sources in load
     order, then the others ('official', ...) by name."""
+    require_operations()
     present = recorded(wh)
     parts = [f"SELECT DISTINCT source FROM meta.{t}" for t in
              ("file_events", "validation_results", "quarantined_rows") if t in present]
@@ -107,6 +113,7 @@ def run_choices(wh: Warehouse, limit: int = 50) -> pl.DataFrame:
 
     Refresh runs, and runs that only left file events (an `observatory import`, say).
     """
+    require_operations()
     present = recorded(wh)
     parts = []
     if "refresh_runs" in present:
@@ -129,6 +136,7 @@ def run_choices(wh: Warehouse, limit: int = 50) -> pl.DataFrame:
 def recent_runs(wh: Warehouse, limit: int = 10) -> pl.DataFrame:
     """The latest refresh runs, newest first, with the rows their files sent to quarantine
     and the duplicates they reported (null where the snapshot predates those counts)."""
+    require_operations()
     present = recorded(wh)
     if "refresh_runs" not in present:
         return _empty(RUNS_SCHEMA)
@@ -159,6 +167,7 @@ def file_outcomes(wh: Warehouse, run_id: str | None = None, source: str | None =
     a refresh merely seeing again a file it had loaded (same name, same content) and a replay
     of its quarantined rows are not new outcomes.
     """
+    require_operations()
     columns = _columns(wh, "file_events")
     if not columns:
         return _empty(FILES_SCHEMA)
@@ -193,6 +202,7 @@ def top_quarantine_reasons(wh: Warehouse, source: str | None = None, limit: int 
 
     ``run_id`` keeps the open rows that run set aside.
     """
+    require_operations()
     if "quarantined_rows" not in recorded(wh):
         return _empty(REASONS_SCHEMA)
     clauses, params = _filters(source, run_id)
@@ -214,6 +224,7 @@ def quarantine_totals(wh: Warehouse, source: str | None = None, run_id: str | No
 
     Counts of a table the snapshot does not have yet are null, not zero.
     """
+    require_operations()
     present = recorded(wh)
     has_rows, has_dups = "quarantined_rows" in present, "duplicate_rows" in present
     if not (has_rows or has_dups):
@@ -250,6 +261,7 @@ def validation_summary(wh: Warehouse, source: str | None = None, run_id: str | N
                        ) -> pl.DataFrame:
     """Per file, its latest validation (or the one ``run_id`` made): n_expectations, n_failed
     and the failed expectations; files with failures first."""
+    require_operations()
     if "validation_results" not in recorded(wh):
         return _empty(VALIDATION_SCHEMA)
     clauses, params = _filters(source, run_id)

@@ -2,6 +2,10 @@
 
 Every value from a user reaches DuckDB as a bound parameter. Column names in the SQL come from
 the constants below, never from a request.
+
+Region scope (issue 8): a manager sees only their regions. Every read of a table with a
+``region_code`` goes through ``region_clause``, which asks ``access.scope_regions`` for the
+regions the current user may read, whatever the filters say (docs/access-control.md).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Literal
 import polars as pl
 
 from dashboards.db import Warehouse
+from observatory import access
 from pipelines import contracts
 
 AGE_BANDS = ("<25", "25-49", "50+", "unknown")
@@ -64,13 +69,29 @@ class Filters:
         return replace(self, month_from=self.previous_period().month_from)
 
 
+def scoped_regions(f: Filters | None) -> tuple[str, ...] | None:
+    """The regions a query under ``f`` may read: None for all of them, else the regions asked
+    for that the current user may see (their own when none are asked for; possibly none)."""
+    return access.scope_regions(f.region if f is not None else ())
+
+
+def region_clause(f: Filters | None, params: dict[str, object],
+                  column: str = "region_code") -> str | None:
+    """The condition keeping the rows of ``scoped_regions(f)`` (binding $region), or None when
+    every region may be read. An empty scope keeps no row."""
+    regions = scoped_regions(f)
+    if regions is None:
+        return None
+    params["region"] = list(regions)
+    return f"list_contains($region::VARCHAR[], {column})"
+
+
 def _where(f: Filters, *, segments: bool = True, direction: Direction = "all"
            ) -> tuple[str, dict[str, object]]:
     clauses = ["month BETWEEN $month_from AND $month_to"]
     params: dict[str, object] = {"month_from": f.month_from, "month_to": f.month_to}
-    if f.region:
-        clauses.append("region_code IN (SELECT unnest($region))")
-        params["region"] = list(f.region)
+    if region := region_clause(f, params):
+        clauses.append(region)
     if segments:
         for column in SEGMENTS:
             if values := getattr(f, column):
@@ -100,9 +121,14 @@ def dataset_meta(wh: Warehouse) -> pl.DataFrame:
 
 
 def regions(wh: Warehouse) -> pl.DataFrame:
-    """Regions to filter on: region_code, region_name, by name."""
-    return wh.frame("SELECT region_code, region_name FROM core.dim_region "
-                    "ORDER BY region_name, region_code")
+    """Regions the current user may filter on: region_code, region_name, by name."""
+    allowed = access.allowed_regions()
+    where, params = "", {}
+    if allowed is not None:
+        where, params = ("WHERE list_contains($allowed::VARCHAR[], region_code)",
+                         {"allowed": sorted(allowed)})
+    return wh.frame(f"SELECT region_code, region_name FROM core.dim_region {where} "
+                    "ORDER BY region_name, region_code", params)
 
 
 # -- overview --------------------------------------------------------------------------------

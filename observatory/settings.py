@@ -78,6 +78,21 @@ class Settings:
     def mappings_path(self) -> Path:
         return self.mappings_file or self.home / "mappings.toml"
 
+    @property
+    def users_file(self) -> Path:
+        """Who may log in to the dashboard, with their role (written by `observatory users`)."""
+        return self.home / "users.toml"
+
+    @property
+    def session_key_file(self) -> Path:
+        """The key signing dashboard session cookies, unless OBSERVATORY_SESSION_KEY is set."""
+        return self.home / "secrets" / "session.key"
+
+    @property
+    def login_attempts_db(self) -> Path:
+        """Failed log-ins, counted across every web worker (a small SQLite file)."""
+        return self.home / "state" / "login-attempts.sqlite"
+
     def source_format(self, source: str):
         """What the settings pin of a source's file format ("auto" = detect per file)."""
         from pipelines.readers import SourceFormat

@@ -8,6 +8,7 @@ browser, and the file holds the same numbers as the chart the user is looking at
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,6 +16,9 @@ import polars as pl
 from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboards.components.filters import fid
+from observatory import access
+
+log = logging.getLogger(__name__)
 
 BUTTON = "csv-button"
 DOWNLOAD = "csv-download"
@@ -66,5 +70,13 @@ def _register_callback(app) -> None:
     def send_csv(n_clicks, _values):
         if not n_clicks:
             return no_update
+        chart = ctx.triggered_id["chart"]
+        if not isinstance(chart, str) or chart not in _registry(app):
+            return no_update  # a forged chart id: there is nothing to export
         raw = {item["id"]["name"]: item.get("value") for item in ctx.states_list[0]}
-        return export(app, ctx.triggered_id["chart"], raw)
+        try:
+            return export(app, chart, raw)
+        except access.AccessDenied as error:
+            # The chart already says why it is empty; no file is better than a partial one.
+            log.info("CSV export of %s refused: %s", ctx.triggered_id["chart"], error)
+            return no_update

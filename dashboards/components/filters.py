@@ -16,6 +16,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboards.components.format import fmt_month, label, month_value
 from dashboards.queries import SEGMENTS, Filters, add_months
+from observatory import access
 
 URL_ID = "filters-url"
 MULTI = ("region", *SEGMENTS)  # age_band, digital_skills, support_tier
@@ -109,10 +110,12 @@ def parse_query(query: Mapping[str, str | Sequence[str]],
         elif name in PERIOD:
             continue
         else:
-            fallback = CHOICES[name][0][0] if name in CHOICES else options[0]
+            fallback = (CHOICES[name][0][0] if name in CHOICES
+                        else options[0] if options else OPEN_CHOICES.get(name))
             values[name] = known[0] if known else fallback
-    if "from" in allowed or "to" in allowed:
-        months = list(allowed.get("from") or allowed["to"])
+    # No months at all only comes from a forged request (the controls always have options).
+    months = list(allowed.get("from") or allowed.get("to") or ())
+    if months:
         default_from, default_to = default_period(months)
         month_from = next(iter(_known(query.get("from"), months)), default_from)
         month_to = next(iter(_known(query.get("to"), months)), default_to)
@@ -147,9 +150,26 @@ def to_search(values: Mapping[str, str | Sequence[str] | None]) -> str:
 
 def common_search(search: str | None) -> str:
     """Only the filters every page shares, for links to another page."""
-    query = parse_qs((search or "").lstrip("?"))
-    pairs = [(k, ",".join(query[k])) for k in COMMON if k in query]
+    return carried_search(search, COMMON)
+
+
+def carried_search(search: str | None, keys: Sequence[str]) -> str:
+    """The ``keys`` of a query string, for links; regions the user may not see are left out
+    (a crafted URL cannot make the app write another region into its links)."""
+    query = scoped_query(parse_qs((search or "").lstrip("?")))
+    pairs = [(k, ",".join(query[k])) for k in keys if query.get(k)]
     return "?" + urlencode(pairs, safe=",", quote_via=quote) if pairs else ""
+
+
+def scoped_query(query: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """A parsed query less the regions the current user may not see."""
+    allowed = access.allowed_regions()
+    out = {k: list(v) for k, v in query.items()}
+    if allowed is not None and "region" in out:
+        out["region"] = [",".join(r for r in _raw_values(out["region"]) if r in allowed)]
+        if not out["region"][0]:
+            del out["region"]
+    return out
 
 
 def to_filters(values: Mapping[str, str | Sequence[str] | None]) -> Filters:
@@ -232,22 +252,22 @@ def sync(trigger_is_url: bool, search: str | None, names: Sequence[str],
          ) -> tuple[object, object]:
     """What the sync callback returns: (new search or no_update, one new value or no_update
     per control; a wildcard output needs a list even when nothing changes)."""
-    allowed = {name: [o["value"] if isinstance(o, dict) else o for o in opts]
+    allowed = {name: [o["value"] if isinstance(o, dict) else o for o in opts or ()]
                for name, opts in zip(names, options, strict=True)}
     current = dict(zip(names, values, strict=True))
     unchanged = [no_update] * len(names)
     if trigger_is_url:
         wanted = parse_search(search, allowed)
-        if all(wanted[n] == current[n] for n in names):
+        if all(wanted.get(n) == current[n] for n in names):
             return no_update, unchanged
-        return no_update, [wanted[n] for n in names]
+        return no_update, [wanted.get(n) for n in names]
     # A control changed: normalise (e.g. from after to) and write the URL.
     as_query = {n: (v if isinstance(v, str) or v is None else list(v))
                 for n, v in current.items() if v is not None}
     valid = parse_query(as_query, allowed)
     new_search = to_search(valid)
-    new_values = unchanged if all(valid[n] == current[n] for n in names) \
-        else [valid[n] for n in names]
+    new_values = unchanged if all(valid.get(n) == current[n] for n in names) \
+        else [valid.get(n) for n in names]
     return (no_update if new_search == (search or "") else new_search), new_values
 
 
@@ -262,4 +282,15 @@ def register_callbacks(app) -> None:
     )
     def sync_url_and_filters(search, values, options):
         names = [item["id"]["name"] for item in ctx.inputs_list[1]]
-        return sync(ctx.triggered_id == URL_ID, search, names, values, options)
+        return sync(ctx.triggered_id == URL_ID, search, names, values,
+                    scoped_options(names, options))
+
+
+def scoped_options(names: Sequence[str], options: Sequence[Sequence]) -> list[Sequence]:
+    """The controls' options as sent by the browser, less the regions the user may not see:
+    a crafted request cannot make the URL or the controls name another region."""
+    allowed = access.allowed_regions()
+    if allowed is None:
+        return list(options)
+    return [[o for o in opts or () if (o["value"] if isinstance(o, dict) else o) in allowed]
+            if name == "region" else opts for name, opts in zip(names, options, strict=True)]

@@ -12,6 +12,7 @@ from dash import html
 from dashboards import db, queries
 from dashboards.components import filters
 from dashboards.components.format import fmt_month, fmt_timestamp
+from observatory import access
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,19 @@ def unavailable(title: str) -> html.Div:
     ], className="page-header")
 
 
+def denied(title: str, error: access.AccessDenied) -> html.Div:
+    """What the page says instead of figures the user may not see (issue 8)."""
+    return html.Div([
+        html.H1(title),
+        html.P(denied_message(error), className="notice", role="status", id="access-denied"),
+    ], className="page-header")
+
+
+def denied_message(error: access.AccessDenied) -> str:
+    """The sentence a chart or page shows when access is refused: the reason, never a trace."""
+    return str(error) or "You may not see these figures."
+
+
 def render(title: str, query: Mapping[str, Any], body: Callable[..., list],
            extras: tuple[str, ...] = ()) -> html.Div:
     """A page: header and filters restored from the URL query, then ``body(values, wh, settings,
@@ -69,6 +83,8 @@ def render(title: str, query: Mapping[str, Any], body: Callable[..., list],
         content = body(values, wh, settings, meta)
     except db.NoDataYet:
         return no_data(title)
+    except access.AccessDenied as error:
+        return denied(title, error)
     except (duckdb.Error, IndexError):
         log.exception("cannot read the published warehouse")
         return unavailable(title)

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode
 
 import dash
 import duckdb
@@ -29,6 +28,7 @@ from dashboards.channel_figures import segment_label
 from dashboards.components import export, filters, page
 from dashboards.components.filters import CHOICES, LABELS, URL_ID, dom_id, fid
 from dashboards.components.format import fmt_month, label
+from observatory import access
 from pipelines.contracts import SERVICES
 
 log = logging.getLogger(__name__)
@@ -88,9 +88,11 @@ class Indicator:
 
 # -- allowed values and validation -----------------------------------------------------------
 
-# The dataset row, regions and agencies of the snapshot last read, by path: every callback
-# validates its controls against them, and they change only when a new snapshot is published.
-_REFERENCE: dict[Path, tuple[tuple, tuple[dict, pl.DataFrame, pl.DataFrame]]] = {}
+# The dataset row, regions and agencies of the snapshot last read, by path and by the regions
+# the user may see: every callback validates its controls against them, and they change only
+# when a new snapshot is published.
+_REFERENCE: dict[tuple[Path, frozenset[str] | None],
+                 tuple[tuple, tuple[dict, pl.DataFrame, pl.DataFrame]]] = {}
 
 
 def _reference(wh: db.Warehouse) -> tuple[dict, pl.DataFrame, pl.DataFrame]:
@@ -99,14 +101,13 @@ def _reference(wh: db.Warehouse) -> tuple[dict, pl.DataFrame, pl.DataFrame]:
     except FileNotFoundError:
         raise db.NoDataYet(f"{wh.path} does not exist: run `observatory refresh`") from None
     identity = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
-    cached = _REFERENCE.get(wh.path)
+    key = (wh.path, access.allowed_regions())
+    cached = _REFERENCE.get(key)
     if cached and cached[0] == identity:
         return cached[1]
     meta = queries.dataset_meta(wh).row(0, named=True)
-    reference = (meta, queries.regions(wh), wh.frame(
-        "SELECT agency_code, agency_name, region_code FROM core.dim_agency "
-        "ORDER BY agency_name, agency_code"))
-    _REFERENCE[wh.path] = (identity, reference)
+    reference = (meta, queries.regions(wh), cq.agencies(wh))
+    _REFERENCE[key] = (identity, reference)
     return reference
 
 
@@ -207,9 +208,7 @@ def filter_bar(values: Mapping[str, Any], allowed: Mapping[str, Sequence[str]],
 
 def section_search(search: str | None) -> str:
     """The section's shared filters of a query string, for links to its other pages."""
-    query = parse_qs((search or "").lstrip("?"))
-    pairs = [(k, ",".join(query[k])) for k in FILTERS if k in query]
-    return "?" + urlencode(pairs, safe=",", quote_via=quote) if pairs else ""
+    return filters.carried_search(search, FILTERS)
 
 
 def subnav(current: str, values: Mapping[str, Any]) -> html.Nav:
@@ -273,6 +272,8 @@ def render(path: str, title: str, intro: str, query: Mapping[str, Any],
         blocks = {ind.id: block(ind, view, *draw(ind, view)) for ind in indicators}
     except db.NoDataYet:
         return page.no_data(title)
+    except access.AccessDenied as error:
+        return page.denied(title, error)
     except (duckdb.Error, IndexError):
         log.exception("cannot read the published warehouse")
         return page.unavailable(title)
@@ -302,6 +303,8 @@ def render(path: str, title: str, intro: str, query: Mapping[str, Any],
 def _failure_message(error: Exception) -> str:
     if isinstance(error, db.NoDataYet):
         return "No data yet: run `observatory refresh`."
+    if isinstance(error, access.AccessDenied):
+        return page.denied_message(error)
     log.error("cannot read the published warehouse: %s", error)
     return "The published warehouse could not be read."
 
@@ -312,7 +315,7 @@ def update(indicator: Indicator, extras: Sequence[str], raw: Mapping[str, Any]
     try:
         view = view_for(raw, extras)
         _frame, content, headline = draw(indicator, view)
-    except (db.NoDataYet, duckdb.Error) as error:
+    except (db.NoDataYet, access.AccessDenied, duckdb.Error) as error:
         message = _failure_message(error)
         if indicator.kind == "graph":
             blank = cf.empty_figure(message)
@@ -359,8 +362,10 @@ def register_subnav(app: dash.Dash) -> None:
     )
     def carry_section_filters(search):
         query = section_search(search)
-        return [dash.get_relative_path(item["id"]["path"]) + query
-                for item in dash.ctx.outputs_list]
+        paths = [item["id"]["path"] for item in dash.ctx.outputs_list]
+        # A forged request may name any path: those get the section's first page.
+        return [dash.get_relative_path(p if isinstance(p, str) and p.startswith("/")
+                                       else "/channels") + query for p in paths]
 
 
 # -- headline helpers --------------------------------------------------------------------------

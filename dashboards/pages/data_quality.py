@@ -25,6 +25,7 @@ from dashboards import quality_figures as qf
 from dashboards import quality_queries as qq
 from dashboards.components import page
 from dashboards.components.format import fmt_int, fmt_timestamp
+from observatory import access
 
 TITLE = "Data quality"
 PATH = "/data-quality"
@@ -85,7 +86,9 @@ def resolve(query: Mapping[str, Any], choices: Choices) -> View:
 
 
 def query_of(search: str | None) -> dict[str, list[str]]:
-    return parse_qs((search or "").lstrip("?"), keep_blank_values=True)
+    if not isinstance(search, str):  # only a forged request sends anything else
+        search = ""
+    return parse_qs(search.lstrip("?"), keep_blank_values=True)
 
 
 def view_status(view: View, choices: Choices) -> str:
@@ -366,12 +369,15 @@ def filter_bar(view: View, choices: Choices) -> html.Section:
 def layout(**query) -> html.Div:
     """The page for a URL query such as ?source=interactions&run=<run_id>."""
     try:
+        access.require_operations()
         settings = db.current_settings()
         wh = db.current_warehouse()
         choices = choices_of(wh, settings.timezone)
         view = resolve(query, choices)
         header = _header(wh, settings.timezone)
         body = content(wh, view, settings.timezone)
+    except access.AccessDenied as error:  # not an administrator
+        return page.denied(TITLE, error)
     except db.NoDataYet:
         return page.no_data(TITLE)
     except duckdb.Error:

@@ -2,7 +2,8 @@
 
 Vacancies notified by occupation (ISCO-08, drilling from major group to unit group), sector,
 region and employer size; time to fill and fill rates; relevance of proposed profiles; tension
-by region; a Beveridge curve from official statistics; and the recruitment outlook (forecast
+by region and by occupation x region (the occupation job-seekers seek against the vacancies'
+one); a Beveridge curve from official statistics; and the recruitment outlook (forecast
 with its backtest, beside the BMO survey when loaded). Filters live in the URL
 (?from=2025-01&to=2025-12&region=FRK&isco=52). Vacancies have no job-seeker segment, so the
 segment filters do not apply here.
@@ -27,6 +28,7 @@ from dashboards.components import export, filters, page
 from dashboards.components.filters import COMMON, fid
 from dashboards.components.format import fmt_int, fmt_month, fmt_pct, fmt_period
 from dashboards.components.section import chart_section
+from observatory import access
 
 TITLE = "Employers"
 PATH = "/employers"
@@ -85,15 +87,29 @@ DEFINITIONS: dict[str, tuple[str, list]] = {
     "employers-tension": ("Labour-market tension, by region", [
         html.P("Vacancies open at the end of each month of the period ÷ job-seekers registered "
                "at the end of those months, per 100 job-seekers (the ratio of the monthly "
-               "averages)."),
-        html.P([html.Strong("Not by occupation: "),
-                "the job-seeker contract has no occupation sought, so tension by occupation "
-                "cannot be computed from PES data. It would need an optional sought-occupation "
-                "column (ISCO-08 or ROME) in the job-seekers contract."],
-               className="association-warning"),
+               "averages). All occupations: the occupation filter does not apply here; the "
+               "next chart breaks tension down by occupation."),
         html.P("Only vacancies notified to the PES count (in Germany 40% of vacancies were "
                "notified in 2023, IAB), so this understates demand. IAB reference: 150 "
                "unemployed per 100 vacancies in Germany (2023).",
+               className="definition-source"),
+    ]),
+    "employers-tension-occupation": ("Labour-market tension, by occupation and region", [
+        html.P("Vacancies open at the end of each month of the period, by their ISCO-08 "
+               "occupation, ÷ job-seekers registered at the end of those months, by the "
+               "occupation they seek (the register's occupation sought), per 100 job-seekers "
+               "(the ratio of the monthly averages). The same counts as the tension by region: "
+               "each region's occupations add up to it."),
+        html.P("ISCO-08 major groups; pick an occupation above to see the sub-major groups of "
+               "its major group. Not shown on fewer than the minimum number of job-seekers "
+               "(monthly average)."),
+        html.P([html.Strong("Occupation sought not recorded: "),
+                "those job-seekers count in All occupations and have a row of their own, "
+                "marked n/a: every vacancy has an occupation, so they have no tension."],
+               className="association-warning"),
+        html.P("The occupation sought is the one recorded on the register; job-seekers may "
+               "apply more widely, and only vacancies notified to the PES count. Read a high "
+               "figure as a likely shortage, a low one as many candidates per vacancy.",
                className="definition-source"),
     ]),
     "employers-beveridge": ("Beveridge curve (official statistics)", [
@@ -252,9 +268,59 @@ def tension_views(values: dict, wh: db.Warehouse, settings) -> dict:
     }
 
 
+def tension_occupation_names(isco: str, labels: dict) -> dict[str, str]:
+    """Row labels of the tension heatmap: the codes shown, their total and 'not recorded'."""
+    _column, major = oq.tension_occupation_level(isco)
+    names = {code: oq.isco_label(code, labels) for code in labels}
+    names[oq.ALL] = ("All occupations" if major is None
+                     else f"All of {oq.isco_label(major, labels)}")
+    names[oq.UNKNOWN] = ("Occupation sought not recorded" if major is None
+                         else f"{major} (sub-major group not recorded)")
+    return names
+
+
+def tension_occupation_views(values: dict, wh: db.Warehouse, settings) -> dict:
+    f, isco = filters.to_filters(values), _isco(values)
+    labels = _labels(wh)
+    df = oq.tension_by_occupation(wh, f, isco, _min_n(settings))
+    names = tension_occupation_names(isco, labels)
+    for code in df["isco_code"].unique().to_list():  # codes sought but never in a vacancy
+        names.setdefault(code, oq.isco_label(code, labels))
+    frame = df.with_columns(pl.col("isco_code").replace_strict(names, default=None)
+                            .alias("isco_label")).select(
+        "isco_code", "isco_label", *[c for c in df.columns if c != "isco_code"])
+    return {"frames": {"employers-tension-occupation": frame},
+            "figures": {"employers-tension-occupation": ofig.tension_heatmap(
+                df, names, _min_n(settings))},
+            "texts": {"employers-tension-occupation": tension_occupation_text(df, names)}}
+
+
+def tension_occupation_text(df: pl.DataFrame, names: dict[str, str]) -> str:
+    """The highest and lowest shown cells, and the share with no occupation recorded."""
+    cells = df.filter((pl.col("isco_code") != oq.ALL) & (pl.col("region_code") == oq.ALL)
+                      & pl.col("vacancies_per_100_jobseekers").is_not_null()
+                      ).sort("vacancies_per_100_jobseekers")
+    if cells.is_empty():
+        return "Too few registered job-seekers to compute tension by occupation."
+    low, high = cells.row(0, named=True), cells.row(-1, named=True)
+    text = (f"All selected regions: highest tension in {names[high['isco_code']]} "
+            f"({high['vacancies_per_100_jobseekers']:.1f} open vacancies per 100 job-seekers), "
+            f"lowest in {names[low['isco_code']]} ({low['vacancies_per_100_jobseekers']:.1f}).")
+    total = df.filter((pl.col("isco_code") == oq.ALL) & (pl.col("region_code") == oq.ALL))
+    unknown = df.filter((pl.col("isco_code") == oq.UNKNOWN) & (pl.col("region_code") == oq.ALL))
+    if total.height and unknown.height and total["mean_jobseekers"][0]:
+        share = unknown["mean_jobseekers"][0] / total["mean_jobseekers"][0]
+        text += (f" {fmt_pct(share)} of the job-seekers have no occupation sought recorded"
+                 " at this level.")
+    return text
+
+
 def outlook_series(values: dict) -> tuple[str, str, str]:
     """(region_code, isco major group, note) of the forecast series for these filters."""
     regions, isco = values.get("region") or [], _isco(values)
+    scope = access.allowed_regions()
+    if scope is not None and not regions:
+        regions = sorted(scope)  # a manager's "all regions" are theirs: one is one series
     region = regions[0] if len(regions) == 1 else oq.ALL
     group = isco[0] if isco != oq.ISCO_ALL else oq.ALL
     note = "" if len(regions) <= 1 else "Several regions selected: the national series is shown. "
@@ -265,8 +331,12 @@ def outlook_series(values: dict) -> tuple[str, str, str]:
 
 def outlook_views(values: dict, wh: db.Warehouse, settings) -> dict:
     region, group, note = outlook_series(values)
-    series = oq.forecast_series(wh, region, group)
-    accuracy = oq.forecast_accuracy(wh, region, group)
+    try:
+        series = oq.forecast_series(wh, region, group)
+        accuracy = oq.forecast_accuracy(wh, region, group)
+        refused = None
+    except access.AccessDenied as error:  # the all-regions series, for a regional scope
+        series, accuracy, refused = pl.DataFrame(), None, page.denied_message(error)
     bmo = oq.bmo_families(wh.path, None if region == oq.ALL else region)
     bmo_note = ("" if not bmo.is_empty() else
                 "No BMO survey is loaded" + ("" if region == oq.ALL else
@@ -278,9 +348,10 @@ def outlook_views(values: dict, wh: db.Warehouse, settings) -> dict:
                     "forecast counts vacancies notified per month.")
     return {
         "frames": {"employers-outlook": series, "employers-bmo": bmo},
-        "figures": {"employers-outlook": ofig.forecast_chart(series),
+        "figures": {"employers-outlook": (figures.empty_figure(refused) if refused
+                                          else ofig.forecast_chart(series)),
                     "employers-bmo": ofig.bmo_bars(bmo)},
-        "texts": {"employers-outlook": note + accuracy_text(accuracy),
+        "texts": {"employers-outlook": refused or note + accuracy_text(accuracy),
                   "employers-bmo": bmo_note},
         "accuracy": accuracy,
     }
@@ -316,14 +387,16 @@ def beveridge_view(wh: db.Warehouse) -> dict:
 
 VIEWS: dict[str, Callable[[dict, db.Warehouse, object], dict]] = {
     "demand": demand_views, "closures": closure_views, "tension": tension_views,
-    "outlook": outlook_views, "beveridge": lambda values, wh, settings: beveridge_view(wh),
+    "tension-occupation": tension_occupation_views, "outlook": outlook_views,
+    "beveridge": lambda values, wh, settings: beveridge_view(wh),
 }
 CHART_VIEW = {
     "employers-occupations": "demand", "employers-sectors": "demand",
     "employers-regions": "demand", "employers-sizes": "demand",
     "employers-time-to-fill": "closures", "employers-fill": "closures",
     "employers-relevance-occupation": "closures", "employers-relevance-region": "closures",
-    "employers-tension": "tension", "employers-outlook": "outlook", "employers-bmo": "outlook",
+    "employers-tension": "tension", "employers-tension-occupation": "tension-occupation",
+    "employers-outlook": "outlook", "employers-bmo": "outlook",
     "employers-beveridge": "beveridge",
 }
 VIEW_CHARTS = {view: tuple(c for c, v in CHART_VIEW.items() if v == view) for view in VIEWS}
@@ -389,6 +462,7 @@ def _body(values: dict, wh: db.Warehouse, settings, groups: pl.DataFrame) -> lis
         html.Div([section("employers-relevance-occupation"),
                   section("employers-relevance-region")], className="chart-row"),
         section("employers-tension"),
+        section("employers-tension-occupation"),
         section("employers-beveridge"),
         section("employers-outlook"),
         section("employers-bmo"),
@@ -416,6 +490,8 @@ def layout(**query) -> html.Div:
         content = _body(values, wh, settings, groups)
     except db.NoDataYet:
         return page.no_data(TITLE)
+    except access.AccessDenied as error:
+        return page.denied(TITLE, error)
     except (duckdb.Error, IndexError):
         log.exception("cannot read the published warehouse")
         return page.unavailable(TITLE)
@@ -436,6 +512,8 @@ def validated(raw: dict) -> tuple[dict, db.Warehouse, object]:
 def _failed(error: Exception, n_figures: int, n_texts: int) -> tuple:
     if isinstance(error, db.NoDataYet):
         message = "No data yet: run `observatory refresh`."
+    elif isinstance(error, access.AccessDenied):
+        message = page.denied_message(error)
     else:
         log.error("cannot read the published warehouse: %s", error)
         message = "The published warehouse could not be read."
@@ -447,7 +525,7 @@ def _update(view: str, raw: dict, with_crumbs: bool = False) -> tuple:
     try:
         values, wh, settings = validated(raw)
         v = VIEWS[view](values, wh, settings)
-    except (db.NoDataYet, duckdb.Error) as error:
+    except (db.NoDataYet, access.AccessDenied, duckdb.Error) as error:
         out = _failed(error, len(charts), len(charts))
         return (*out, no_update) if with_crumbs else out
     out = (*(v["figures"][c] for c in charts), *(v["texts"][c] for c in charts))
@@ -468,6 +546,11 @@ def update_tension(month_from, month_to, region):
     return _update("tension", {"from": month_from, "to": month_to, "region": region})
 
 
+def update_tension_occupation(month_from, month_to, region, isco):
+    return _update("tension-occupation", dict(zip(INPUTS, (month_from, month_to, region, isco),
+                                                  strict=True)))
+
+
 def update_outlook(region, isco):
     return _update("outlook", {"region": region, "isco": isco})
 
@@ -476,14 +559,21 @@ def drill_target(trigger, value, click, current: str | None) -> str | None:
     """The ISCO code to show after a click on an occupation bar (one level down) or on a
     breadcrumb (back up); None when nothing should change."""
     if trigger == "employers-occupations":
-        points = (click or {}).get("points") or []
-        code = (points[0].get("customdata") or [None])[0] if points else None
-        if not code or code == current or len(str(code)) > 4:
-            return None
-        return str(code)
+        points = (click if isinstance(click, dict) else {}).get("points") or []
+        point = points[0] if isinstance(points, list) and points else {}
+        custom = point.get("customdata") if isinstance(point, dict) else None
+        code = custom[0] if isinstance(custom, list) and custom else None
+        return str(code) if _isco_code(code) and str(code) != current else None
     if isinstance(trigger, dict) and trigger.get("type") == CRUMB and value:
-        return trigger["code"]
+        code = trigger.get("code")
+        return code if code == oq.ISCO_ALL or _isco_code(code) else None
     return None
+
+
+def _isco_code(code) -> bool:
+    """An ISCO-08 code of 1 to 4 digits (a forged click or crumb may carry anything)."""
+    return isinstance(code, str | int) and not isinstance(code, bool) and \
+        str(code).isdigit() and 1 <= len(str(code)) <= 4
 
 
 def drill(click, _crumbs, current):
@@ -508,12 +598,15 @@ def register(app: dash.Dash) -> None:
     dash.register_page(__name__, path=PATH, name=TITLE, order=5, layout=layout,
                        title=f"{TITLE} · PES Observatory",
                        description="Employer demand: vacancies by occupation, sector, region "
-                                   "and size; time to fill; tension; recruitment outlook.")
+                                   "and size; time to fill; tension by region and occupation; "
+                                   "recruitment outlook.")
     inputs = [Input(fid(name), "value") for name in INPUTS]
     app.callback(*_outputs("demand"), Output("employers-crumbs", "children"), *inputs,
                  prevent_initial_call=True)(update_demand)
     app.callback(*_outputs("closures"), *inputs, prevent_initial_call=True)(update_closures)
     app.callback(*_outputs("tension"), *inputs[:3], prevent_initial_call=True)(update_tension)
+    app.callback(*_outputs("tension-occupation"), *inputs,
+                 prevent_initial_call=True)(update_tension_occupation)
     app.callback(*_outputs("outlook"), Input(fid("region"), "value"), Input(fid("isco"), "value"),
                  prevent_initial_call=True)(update_outlook)
     app.callback(Output(fid("isco"), "value", allow_duplicate=True),

@@ -246,7 +246,9 @@ def bmo_regions(published_db) -> pl.DataFrame:
 
 
 def query_of(search: str | None) -> dict[str, list[str]]:
-    return parse_qs((search or "").lstrip("?"), keep_blank_values=True)
+    if not isinstance(search, str):  # only a forged request sends anything else
+        search = ""
+    return parse_qs(search.lstrip("?"), keep_blank_values=True)
 
 
 # -- controls --------------------------------------------------------------------------------

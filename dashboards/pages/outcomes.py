@@ -25,6 +25,7 @@ from dashboards.components import export, filters, page
 from dashboards.components.filters import COMMON, fid
 from dashboards.components.format import fmt_int, fmt_pct, fmt_period
 from dashboards.components.section import chart_section
+from observatory import access
 
 TITLE = "Outcomes"
 PATH = "/outcomes"
@@ -291,6 +292,8 @@ def _values(raw: dict) -> tuple[dict, db.Warehouse, object]:
 def _failed(error: Exception, n_figures: int, n_texts: int) -> tuple:
     if isinstance(error, db.NoDataYet):
         message = "No data yet: run `observatory refresh`."
+    elif isinstance(error, access.AccessDenied):
+        message = page.denied_message(error)
     else:
         log.error("cannot read the published warehouse: %s", error)
         message = "The published warehouse could not be read."
@@ -301,7 +304,7 @@ def _update(view: str, charts: tuple[str, ...], raw: dict, with_table: bool = Fa
     try:
         values, wh, settings = _values(raw)
         v = VIEWS[view](values, wh, settings)
-    except (db.NoDataYet, duckdb.Error) as error:
+    except (db.NoDataYet, access.AccessDenied, duckdb.Error) as error:
         out = _failed(error, len(charts), len(charts))
         return (*out, html.P(out[-1])) if with_table else out
     out = (*(v["figures"][c] for c in charts), *(v["texts"][c] for c in charts))

@@ -11,6 +11,7 @@ from dash import Input, Output, html
 from dashboards import db, queries
 from dashboards.components import filters, kpi, page
 from dashboards.components.filters import COMMON, fid
+from observatory import access
 
 TITLE = "Overview"
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ def update_kpis(month_from, month_to, region, age_band, digital_skills, support_
         return kpi_children(values, wh, db.current_settings(), meta["data_from"])
     except db.NoDataYet:
         return page.no_data(TITLE)
+    except access.AccessDenied as error:
+        return html.P(page.denied_message(error), className="notice", role="status")
     except duckdb.Error:
         log.exception("cannot read the published warehouse")
         return page.unavailable(TITLE)

@@ -56,6 +56,11 @@ REGION = Param("region", "Region codes (NUTS, as in /api/v1/regions) separated b
 OCCUPATION = Param("occupation", "ISCO-08 major groups (0 to 9) separated by commas; ALL is "
                    "all occupations together. Default: every group and ALL.", "occupations",
                    example="2")
+ISCO_MAJOR_GROUPS = tuple(str(g) for g in range(10))
+SOUGHT_OCCUPATION = Param(
+    "occupation", "ISCO-08 major groups of the occupation sought (0 to 9), unknown (not "
+    "recorded) or ALL (all occupations together), separated by commas. Default: every group, "
+    "unknown and ALL.", "occupations", (*ISCO_MAJOR_GROUPS, "unknown", queries.ALL), "2")
 MONTH_FROM = Param("from", "First month, YYYY-MM (inclusive).", "month", example="2025-01")
 MONTH_TO = Param("to", "Last month, YYYY-MM (inclusive).", "month", example="2025-12")
 AREA = Param("area", "Factsheet areas: region codes or ALL, separated by commas.", "regions",
@@ -108,6 +113,20 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
             ("month", "isco_unit_group"), (OCCUPATION, MONTH_FROM, MONTH_TO),
             lambda wh, p: queries.vacancies_by_unit_group(
                 wh, p.get("occupation"), _month(p.get("from")), _month(p.get("to")))),
+    Dataset("jobseekers-by-occupation", "public.jobseekers_region_occupation_monthly",
+            "Registered job-seekers and tension by region, occupation sought and month",
+            "One row per month, region (and ALL) and ISCO-08 major group of the occupation "
+            "the job-seekers seek (and ALL; `unknown` where the register records none). "
+            "`n_jobseekers` is the count registered at the end of the month, rounded to the "
+            "nearest 5 and protected against both totals; its ALL-occupations rows are "
+            "region-monthly's `n_jobseekers`. `rate_tension` is the open vacancies of the same "
+            "region and major group (vacancies-by-occupation) per registered job-seeker; it "
+            "is `not_available` for `unknown`, since every vacancy has an occupation.",
+            ("month", "region_code", "isco_major_group"),
+            (REGION, SOUGHT_OCCUPATION, MONTH_FROM, MONTH_TO),
+            lambda wh, p: queries.jobseekers_by_occupation(
+                wh, p.get("region"), p.get("occupation"), _month(p.get("from")),
+                _month(p.get("to")))),
     Dataset("unemployment-rate", "public.unemployment_rate",
             "Official context: Eurostat unemployment rates for each factsheet area",
             "For each region: its own Eurostat series where one with the same code is "
@@ -163,7 +182,7 @@ def parse_params(dataset: Dataset, args: Mapping[str, Sequence[str]],
                 options = [*known_regions, queries.ALL]
                 what = "region codes"
             else:
-                options = [*(str(g) for g in range(10)), queries.ALL]
+                options = list(param.choices) or [*ISCO_MAJOR_GROUPS, queries.ALL]
                 what = "ISCO-08 major groups"
             bad = [c for c in codes if not _CODE.match(c) or c not in options]
             if bad or not codes:
@@ -187,6 +206,9 @@ def with_labels(frame: pl.DataFrame, wh: db.Warehouse, lang: str) -> pl.DataFram
             .otherwise(pl.col("region_name")).alias("region_name"))
     groups = queries.occupation_groups(wh).select(
         "isco_code", pl.coalesce(f"label_{lang}", "label_en").alias("label"))
+    unknown = pl.DataFrame({"isco_code": ["unknown"], "label": [
+        "Métier recherché non renseigné" if lang == "fr" else "Occupation sought not recorded"]})
+    groups = pl.concat([groups, unknown])
     for col in ("isco_major_group", "isco_unit_group"):
         if col in frame.columns:
             labels = groups.rename({"isco_code": col, "label": f"{col}_label"})

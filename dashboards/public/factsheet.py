@@ -132,7 +132,7 @@ def change_phrase(value: float, previous: float, lang: str) -> str:
 
 
 def count_meaning(months: Sequence[dt.date], values: Sequence[float | None], what: str,
-                  where: str, lang: str) -> str:
+                  where: str, lang: str, **what_values) -> str:
     """The latest published count, compared with a year earlier (else the first month)."""
     published = [i for i, v in enumerate(values) if v is not None]
     if not published:
@@ -140,7 +140,7 @@ def count_meaning(months: Sequence[dt.date], values: Sequence[float | None], wha
     last = published[-1]
     value = values[last]
     common = dict(month=fmt_month(months[last], lang), value=fmt_number(value, lang),
-                  what=t(what, lang), where=where)
+                  what=t(what, lang, **what_values), where=where)
     year_ago = last - 12
     if year_ago >= 0 and values[year_ago] is not None:
         prev, key = year_ago, "wtm_count"
@@ -211,9 +211,8 @@ def _downloads(url: Url, endpoint: str, page_lang: str, what: str, **params
 # -- sections --------------------------------------------------------------------------------
 
 def jobseekers_section(frame: pl.DataFrame, months: Sequence[dt.date], where: str, area: str,
-                       lang: str, url: Url, region: str, all_occupations: bool = False
-                       ) -> Section:
-    title = t("jobseekers_all_title" if all_occupations else "jobseekers_title", lang)
+                       lang: str, url: Url, region: str) -> Section:
+    title = t("jobseekers_title", lang)
     labels = [fmt_month(m, lang, short=True) for m in months]
     values = _series(frame, months, "n_jobseekers")
     series = [charts.Series(t("n_jobseekers", lang), values)]
@@ -228,8 +227,40 @@ def jobseekers_section(frame: pl.DataFrame, months: Sequence[dt.date], where: st
             ("n_jobseekers", t("n_jobseekers", lang), num),
             ("n_new_registrations", t("n_new_registrations", lang), num),
             ("n_exits_employment", t("n_exits_employment", lang), num)], lang),
-        notes=[t("not_by_occupation", lang)] if all_occupations else [],
         downloads=_downloads(url, "region-monthly", lang, title, region=region),
+        source=t("source_pes", lang))
+
+
+def occupation_jobseekers_section(frame: pl.DataFrame, all_frame: pl.DataFrame,
+                                  months: Sequence[dt.date], name: str, lang: str,
+                                  downloads: list[tuple[str, str]]) -> Section:
+    """Job-seekers whose occupation sought is in the group, all regions, and their share of all
+    registered job-seekers. ``frame`` and ``all_frame`` are jobseekers_by_occupation rows."""
+    title = t("jobseekers_occupation_title", lang)
+    labels = [fmt_month(m, lang, short=True) for m in months]
+    values = _series(frame, months, "n_jobseekers")
+    series = [charts.Series(t("n_jobseekers_seeking", lang), values)]
+    num = lambda v: fmt_number(v, lang)  # noqa: E731
+    alt = alt_line(title, t("all_regions", lang), labels, series, num, lang)
+    meaning = count_meaning(months, values, "what_jobseekers_seeking", t("where_all", lang),
+                            lang, name=name)
+    share = {m: (v, a) for m, v, a in zip(months, values, _series(all_frame, months,
+                                                                   "n_jobseekers"), strict=True)}
+    latest = [m for m in months if share[m][0] is not None and share[m][1]]
+    if latest:
+        value, total = share[latest[-1]]
+        meaning += t("wtm_jobseekers_share", lang, share=fmt_pct(value / total, lang),
+                     month=fmt_month(latest[-1], lang))
+    table = _monthly_table(title, months, frame.join(
+        all_frame.select("month", pl.col("n_jobseekers").alias("n_all"),
+                         pl.col("n_jobseekers_status").alias("n_all_status")), on="month",
+        how="left"), [("n_jobseekers", t("n_jobseekers_seeking", lang), num),
+                      ("n_all", t("n_jobseekers_all", lang), num)], lang)
+    return Section(
+        id="jobseekers", title=title, caption=t("jobseekers_occupation_caption", lang),
+        chart=charts.line_chart(labels, series, chart_id="chart-jobseekers", title=title,
+                                desc=alt, tick=num),
+        alt=alt, meaning=meaning, table=table, downloads=downloads,
         source=t("source_pes", lang))
 
 
@@ -282,9 +313,31 @@ def ranking_section(section_id: str, title: str, caption: str, rows: Sequence[tu
 
 
 def tension_section(frame: pl.DataFrame, all_frame: pl.DataFrame, months: Sequence[dt.date],
-                    where: str, area: str, lang: str, url: Url, region: str,
-                    all_occupations: bool = False) -> Section:
-    title = t("tension_all_title" if all_occupations else "tension_title", lang)
+                    where: str, area: str, lang: str, url: Url, region: str) -> Section:
+    """A region's tension beside all regions' (or all regions' alone)."""
+    return _tension_section(
+        frame, all_frame if region != ALL else None, months, where, area, lang,
+        title=t("tension_title", lang), caption=t("tension_caption", lang),
+        compare_name=t("all_regions", lang), compare_key="wtm_tension_compare",
+        downloads=_downloads(url, "region-monthly", lang, t("tension_title", lang),
+                             region=region))
+
+
+def occupation_tension_section(frame: pl.DataFrame, all_frame: pl.DataFrame,
+                               months: Sequence[dt.date], where: str, lang: str,
+                               downloads: list[tuple[str, str]]) -> Section:
+    """An occupation group's tension, all regions, beside that of all occupations."""
+    return _tension_section(
+        frame, all_frame, months, where, t("all_regions", lang), lang,
+        title=t("tension_title", lang), caption=t("tension_occupation_caption", lang),
+        compare_name=t("all_occupations", lang), compare_key="wtm_tension_compare_occupations",
+        downloads=downloads)
+
+
+def _tension_section(frame: pl.DataFrame, compare_frame: pl.DataFrame | None,
+                     months: Sequence[dt.date], where: str, area: str, lang: str, *, title: str,
+                     caption: str, compare_name: str, compare_key: str,
+                     downloads: list[tuple[str, str]]) -> Section:
     labels = [fmt_month(m, lang, short=True) for m in months]
     per100 = lambda v: fmt_number(v, lang, 1)  # noqa: E731
 
@@ -293,35 +346,33 @@ def tension_section(frame: pl.DataFrame, all_frame: pl.DataFrame, months: Sequen
 
     values = scaled(_series(frame, months, "rate_tension"))
     series = [charts.Series(t("rate_tension", lang), values)]
-    overall = scaled(_series(all_frame, months, "rate_tension"))
-    if region != ALL:
-        series.append(charts.Series(t("all_regions", lang), overall))
+    overall = (scaled(_series(compare_frame, months, "rate_tension"))
+               if compare_frame is not None else [None] * len(months))
+    if compare_frame is not None:
+        series.append(charts.Series(compare_name, overall))
     alt = alt_line(title, area, labels, series, per100, lang)
     published = [i for i, v in enumerate(values) if v is not None]
     if published:
         i = published[-1]
         compare = ""
-        if region != ALL and overall[i] is not None and overall[i] > 0:
+        if overall[i] is not None and overall[i] > 0:
             ratio = values[i] / overall[i]
             judgement = t("tension_more" if ratio > 1.1 else "tension_less" if ratio < 0.9
                           else "tension_same", lang)
-            compare = t("wtm_tension_compare", lang, other=per100(overall[i]),
-                        judgement=judgement)
+            compare = t(compare_key, lang, other=per100(overall[i]), judgement=judgement)
         meaning = t("wtm_tension", lang, month=fmt_month(months[i], lang),
                     value=per100(values[i]), where=where, compare=compare)
     else:
         meaning = t("wtm_none", lang)
     scaled_frame = frame.with_columns((pl.col("rate_tension") * 100).round(1))
     return Section(
-        id="tension", title=title, caption=t("tension_caption", lang),
+        id="tension", title=title, caption=caption,
         chart=charts.line_chart(labels, series, chart_id="chart-tension", title=title, desc=alt,
                                 tick=per100),
         alt=alt, meaning=meaning,
         table=_monthly_table(title, months, scaled_frame,
                              [("rate_tension", t("rate_tension", lang), per100)], lang),
-        notes=[t("not_by_occupation", lang)] if all_occupations else [],
-        downloads=_downloads(url, "region-monthly", lang, title, region=region),
-        source=t("source_pes", lang))
+        downloads=downloads, source=t("source_pes", lang))
 
 
 def access_section(frame: pl.DataFrame, all_frame: pl.DataFrame, months: Sequence[dt.date],
@@ -356,7 +407,7 @@ def access_section(frame: pl.DataFrame, all_frame: pl.DataFrame, months: Sequenc
                              [("rate_job_access_6m", t("rate_job_access_6m", lang),
                                lambda v: fmt_pct(v, lang, 1))], lang,
                              month_header=t("registration_month", lang)),
-        notes=[t("not_by_occupation", lang)] if all_occupations else [],
+        notes=[t("access_all_occupations", lang)] if all_occupations else [],
         downloads=_downloads(url, "region-monthly", lang, title, region=region),
         source=t("source_pes", lang))
 
@@ -471,7 +522,8 @@ def region_factsheet(wh: Warehouse, code: str, lang: str, url: Url) -> Factsheet
 
 
 def occupation_factsheet(wh: Warehouse, code: str, lang: str, url: Url) -> Factsheet:
-    """The factsheet of one ISCO-08 major group: its vacancies, and national context."""
+    """The factsheet of one ISCO-08 major group: the job-seekers seeking it, its vacancies
+    and tension, all regions; job access and unemployment for all occupations."""
     groups = queries.occupation_groups(wh)
     rows = {r["isco_code"]: r for r in groups.iter_rows(named=True)}
     if code not in rows or rows[code]["level"] != 1:
@@ -494,6 +546,11 @@ def occupation_factsheet(wh: Warehouse, code: str, lang: str, url: Url) -> Facts
     all_monthly = queries.region_monthly(wh, [ALL])
     all_where = t("where_all", lang)
     all_name = t("all_regions", lang)
+    sought = queries.jobseekers_by_occupation(wh, [ALL], [code, ALL])
+    mine = sought.filter(pl.col("isco_major_group") == code)
+    every = sought.filter(pl.col("isco_major_group") == ALL)
+    js_downloads = _downloads(url, "jobseekers-by-occupation", lang,
+                              t("jobseekers_occupation_title", lang), occupation=code)
     vac_downloads = _downloads(url, "vacancies-by-occupation", lang, t("vacancies_title", lang),
                                occupation=code)
     unit_downloads = _downloads(url, "vacancies-by-unit-group", lang, t("top_title", lang),
@@ -511,8 +568,7 @@ def occupation_factsheet(wh: Warehouse, code: str, lang: str, url: Url) -> Facts
                  first=f"{shown[0][0]} ({fmt_number(shown[0][1], lang)})", second=second)
 
     sections = [
-        jobseekers_section(all_monthly, months, all_where, all_name, lang, url, ALL,
-                           all_occupations=True),
+        occupation_jobseekers_section(mine, every, months, name, lang, js_downloads),
         vacancies_section(national, months, where, name, lang, vac_downloads),
         ranking_section("occupations", t("top_title", lang),
                         t("top_caption", lang, month=fmt_month(latest, lang)), unit_rows,
@@ -521,8 +577,8 @@ def occupation_factsheet(wh: Warehouse, code: str, lang: str, url: Url) -> Facts
                         t("by_region_caption", lang, month=fmt_month(latest, lang)),
                         region_rows, latest, lang, region_meaning, vac_downloads,
                         t("region", lang), top_n=20),
-        tension_section(all_monthly, all_monthly, months, all_where, all_name, lang, url, ALL,
-                        all_occupations=True),
+        occupation_tension_section(mine, every, months, t("where_seeking", lang, name=name),
+                                   lang, js_downloads),
         access_section(all_monthly, all_monthly, months, all_where, all_name, lang, url, ALL,
                        all_occupations=True),
         unemployment_section(queries.unemployment_rate(wh, [ALL]), ALL, all_name, lang, url,

@@ -110,11 +110,11 @@ STRINGS: dict[str, dict[str, str]] = {
                          "disclosure control applied.",
                    "fr": "Source : registres du service public de l'emploi, secret "
                          "statistique appliqué."},
-    "not_by_occupation": {
-        "en": "The register does not record the occupation job-seekers are looking for, so "
-              "this chart shows all occupations, all regions.",
-        "fr": "Le registre n'indique pas le métier recherché par les demandeurs d'emploi : ce "
-              "graphique porte donc sur tous les métiers et toutes les régions."},
+    "access_all_occupations": {
+        "en": "Job access is published for all occupations together: this chart covers every "
+              "occupation and every region.",
+        "fr": "L'accès à l'emploi est publié pour l'ensemble des métiers : ce graphique porte "
+              "sur tous les métiers et toutes les régions."},
     "no_data": {"en": "No data has been published yet. Please come back later.",
                 "fr": "Aucune donnée n'a encore été publiée. Revenez plus tard."},
     "not_found": {"en": "There is no factsheet for “{code}”.",
@@ -139,8 +139,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "privacy": {"en": "Privacy", "fr": "Confidentialité"},
     # -- sections ------------------------------------------------------------------------
     "jobseekers_title": {"en": "Registered job-seekers", "fr": "Demandeurs d'emploi inscrits"},
-    "jobseekers_all_title": {"en": "Registered job-seekers (all occupations)",
-                             "fr": "Demandeurs d'emploi inscrits (tous métiers)"},
+    "jobseekers_occupation_title": {
+        "en": "Registered job-seekers seeking this occupation group",
+        "fr": "Demandeurs d'emploi inscrits recherchant un métier de ce groupe"},
+    "jobseekers_occupation_caption": {
+        "en": "People registered at the end of each month whose occupation sought is in this "
+              "group, all regions. The register records one occupation sought per job-seeker.",
+        "fr": "Personnes inscrites à la fin de chaque mois dont le métier recherché relève de "
+              "ce groupe, toutes régions. Le registre indique un métier recherché par "
+              "demandeur."},
+    "n_jobseekers_seeking": {"en": "Job-seekers seeking this group",
+                             "fr": "Demandeurs recherchant ce groupe"},
+    "n_jobseekers_all": {"en": "All job-seekers", "fr": "Ensemble des demandeurs"},
     "jobseekers_caption": {"en": "People registered at the end of each month.",
                            "fr": "Personnes inscrites à la fin de chaque mois."},
     "n_jobseekers": {"en": "Job-seekers registered", "fr": "Demandeurs d'emploi inscrits"},
@@ -163,12 +173,16 @@ STRINGS: dict[str, dict[str, str]] = {
                           "fr": "Offres en cours à la fin de {month}, par région."},
     "region": {"en": "Region", "fr": "Région"},
     "tension_title": {"en": "Labour-market tension", "fr": "Tension sur le marché du travail"},
-    "tension_all_title": {"en": "Labour-market tension (all occupations)",
-                          "fr": "Tension sur le marché du travail (tous métiers)"},
     "tension_caption": {"en": "Open vacancies for every 100 registered job-seekers. Higher "
                               "means more vacancies per job-seeker.",
                         "fr": "Offres en cours pour 100 demandeurs d'emploi inscrits. Plus "
                               "le chiffre est élevé, plus il y a d'offres par demandeur."},
+    "tension_occupation_caption": {
+        "en": "Open vacancies in this occupation group for every 100 job-seekers seeking it, "
+              "all regions. Higher means more vacancies per job-seeker.",
+        "fr": "Offres en cours dans ce groupe de métiers pour 100 demandeurs d'emploi qui le "
+              "recherchent, toutes régions. Plus le chiffre est élevé, plus il y a d'offres "
+              "par demandeur."},
     "rate_tension": {"en": "Vacancies per 100 job-seekers",
                      "fr": "Offres pour 100 demandeurs"},
     "access_title": {"en": "Six-month job-access rate", "fr": "Taux d'accès à l'emploi à six mois"},
@@ -207,6 +221,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "where_all": {"en": "across all regions", "fr": "dans l'ensemble des régions"},
     "where_occupation": {"en": "for “{name}” (all regions)",
                          "fr": "pour « {name} » (toutes régions)"},
+    "where_seeking": {"en": "seeking “{name}” (all regions)",
+                      "fr": "recherchant « {name} » (toutes régions)"},
     "wtm_count": {
         "en": "In {month}, {value} {what} {where}: {change} than a year earlier "
               "({previous} in {previous_month}).",
@@ -223,6 +239,13 @@ STRINGS: dict[str, dict[str, str]] = {
                  "fr": "Les chiffres ne sont pas publiés, pour protéger la confidentialité."},
     "what_jobseekers": {"en": "people were registered as job-seekers",
                         "fr": "demandeurs d'emploi inscrits"},
+    "what_jobseekers_seeking": {"en": "people seeking a job in “{name}” were registered",
+                                "fr": "demandeurs d'emploi recherchant un métier du groupe "
+                                      "« {name} »"},
+    "wtm_jobseekers_share": {
+        "en": " That is {share} of all registered job-seekers in {month}.",
+        "fr": " Cela représente {share} de l'ensemble des demandeurs d'emploi inscrits en "
+              "{month}."},
     "what_vacancies": {"en": "vacancies were open", "fr": "offres en cours"},
     "more_pct": {"en": "{pct} more", "fr": "{pct} de plus"},
     "fewer_pct": {"en": "{pct} fewer", "fr": "{pct} de moins"},
@@ -234,6 +257,9 @@ STRINGS: dict[str, dict[str, str]] = {
               "{where}{compare}."},
     "wtm_tension_compare": {"en": ", against {other} across all regions: {judgement}",
                             "fr": ", contre {other} dans l'ensemble des régions : {judgement}"},
+    "wtm_tension_compare_occupations": {
+        "en": ", against {other} for all occupations: {judgement}",
+        "fr": ", contre {other} pour l'ensemble des métiers : {judgement}"},
     "tension_more": {"en": "more vacancies per job-seeker than overall",
                      "fr": "plus d'offres par demandeur que dans l'ensemble"},
     "tension_less": {"en": "fewer vacancies per job-seeker than overall",

@@ -40,7 +40,9 @@ def _schema(param: Param) -> dict:
     if param.kind == "month":
         return {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}
     if param.kind == "occupations":
-        return {"type": "string", "pattern": r"^(ALL|[0-9])(,(ALL|[0-9]))*$"}
+        one = "|".join(sorted((c for c in param.choices if not c.isdigit()), reverse=True)
+                       ) or "ALL"
+        return {"type": "string", "pattern": rf"^({one}|[0-9])(,({one}|[0-9]))*$"}
     return {"type": "string", "pattern": r"^[A-Za-z0-9]+(,[A-Za-z0-9]+)*$"}
 
 

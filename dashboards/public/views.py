@@ -36,8 +36,8 @@ from dashboards.public.i18n import (
 log = logging.getLogger(__name__)
 BP = "public_pages"
 PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; "
-            "frame-ancestors 'self'; base-uri 'none'; form-action 'self'")
-EMBED_CSP = PAGE_CSP.replace("frame-ancestors 'self'", "frame-ancestors *")
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+EMBED_CSP = PAGE_CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
 EMBED_SIZE = {"width": 640, "height": 480}
 
 

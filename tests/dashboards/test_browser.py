@@ -31,9 +31,10 @@ def base_url(dash_settings, serve_dashboard):
 
 
 @pytest.fixture
-def page(browser, base_url):
+def page(browser, base_url, login, accounts):
     context = browser.new_context(viewport={"width": 1280, "height": 1600})
     page = context.new_page()
+    login(page, base_url, accounts.admin)
     page.set_default_timeout(15_000)
     page.requests, page.errors = [], []
     page.on("request", lambda r: page.requests.append(r.url))

@@ -573,7 +573,7 @@ def dq_server(dq_home, serve_dashboard):
 
 
 @pytest.mark.browser
-def test_the_page_in_chromium(dq_server):
+def test_the_page_in_chromium(dq_server, login, accounts):
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
     from playwright.sync_api import sync_playwright
@@ -584,6 +584,7 @@ def test_the_page_in_chromium(dq_server):
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1600})
             page.set_default_timeout(15_000)
+            login(page, dq_server, accounts.admin)  # data quality is for administrators
             requests, errors = [], []
             page.on("request", lambda r: requests.append(r.url))
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -532,7 +532,7 @@ def base_url(official_settings, serve_dashboard):
 
 @pytest.mark.browser
 @pytest.mark.shared_data
-def test_labour_market_page_in_the_browser(base_url):
+def test_labour_market_page_in_the_browser(base_url, login, accounts):
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
     from playwright.sync_api import sync_playwright
@@ -543,6 +543,7 @@ def test_labour_market_page_in_the_browser(base_url):
         context = browser.new_context(viewport={"width": 1280, "height": 1600})
         page = context.new_page()
         page.set_default_timeout(15_000)
+        login(page, base_url, accounts.analyst)
         requests, errors = [], []
         page.on("request", lambda r: requests.append(r.url))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

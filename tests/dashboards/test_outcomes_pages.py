@@ -175,7 +175,13 @@ def test_employers_layout_with_a_drilled_occupation(app, demo_home):
     found = ids(page)
     for chart in employers.DEFINITIONS:
         assert chart in found, chart
-    assert "no occupation sought" in str(page.to_plotly_json())
+    # Tension by occupation drills with the same control: the sub-major groups of the major.
+    heatmap = by_id(page, "employers-tension-occupation").figure.data[0]
+    assert heatmap.y[0].startswith(f"All of {code[0]} ")
+    frame, _ = employers.csv_export_frame("employers-tension-occupation", {"isco": code})
+    codes = set(frame["isco_code"]) - {"ALL", "unknown"}
+    assert codes and all(len(c) == 2 and c[0] == code[0] for c in codes)
+    assert len(heatmap.y) == frame["isco_code"].n_unique()
     assert employers.layout(isco="99999")  # an unknown code falls back to all occupations
 
 
@@ -212,6 +218,47 @@ def test_tension_is_by_region_only(app, period, demo_home):
     value = t["n_vacancies_open_end"].sum() * 100 / t["n_jobseekers_end"].sum()
     assert text.startswith(f"All selected regions: {value:.1f} open vacancies per 100")
     assert len(fig.data[0].y) == 2
+
+
+def test_tension_by_occupation_and_region_equals_the_mart(app, period, demo_home):
+    """Each cell of the heatmap is the ratio of the period's sums in the mart; 'unknown'
+    job-seekers are a row of their own, with no tension; the totals are the by-region ones."""
+    fig, text = employers.update_tension_occupation(period["from"], period["to"],
+                                                    ["FR1", "FRK"], "all")
+    t = (mart(demo_home, "marts.mart_vacancy_tension_occupation_monthly")
+         .with_columns(ym=pl.col("month").dt.strftime("%Y-%m"))
+         .filter(pl.col("ym").is_between(pl.lit(period["from"]), pl.lit(period["to"]))
+                 & pl.col("region_code").is_in(["FR1", "FRK"])))
+    cells = t.group_by("isco_major_group", "region_code").agg(
+        pl.col("n_vacancies_open_end", "n_jobseekers_end").sum())
+    trace = fig.data[0]
+    assert list(trace.x) == ["All selected regions", "Île-de-France", "Auvergne-Rhône-Alpes"]
+    assert trace.y[0] == "All occupations" and trace.y[-1] == "Occupation sought not recorded"
+    frame, name = employers.csv_export_frame("employers-tension-occupation", {
+        "from": period["from"], "to": period["to"], "region": ["FR1", "FRK"]})
+    assert name == "employers-tension-occupation.csv"
+    drawn = {(r["isco_code"], r["region_code"]): r for r in frame.iter_rows(named=True)}
+    for row in cells.iter_rows(named=True):
+        got = drawn[(row["isco_major_group"], row["region_code"])]
+        assert got["mean_jobseekers"] == pytest.approx(row["n_jobseekers_end"] / 6)
+        if row["isco_major_group"] == "unknown":
+            assert got["vacancies_per_100_jobseekers"] is None and row["n_jobseekers_end"] > 0
+        elif row["n_jobseekers_end"] / 6 >= 30:
+            assert got["vacancies_per_100_jobseekers"] == pytest.approx(
+                row["n_vacancies_open_end"] * 100 / row["n_jobseekers_end"])
+        else:
+            assert got["vacancies_per_100_jobseekers"] is None and got["is_suppressed"]
+    # What is drawn is the frame: row by row, column by column.
+    occupations = list(dict.fromkeys(frame["isco_code"].to_list()))
+    regions = list(dict.fromkeys(frame["region_code"].to_list()))
+    for i, code in enumerate(occupations):
+        for j, region in enumerate(regions):
+            assert trace.z[i][j] == drawn[(code, region)]["vacancies_per_100_jobseekers"]
+    # All occupations x each region is the by-region tension.
+    _fig, by_region = employers.update_tension(period["from"], period["to"], ["FR1", "FRK"])
+    total = drawn[("ALL", "ALL")]["vacancies_per_100_jobseekers"]
+    assert by_region.startswith(f"All selected regions: {total:.1f} open vacancies per 100")
+    assert text.startswith("All selected regions: highest tension in ")
 
 
 def test_outlook_picks_its_series_and_reports_the_backtest(app):
@@ -261,9 +308,10 @@ def base_url(demo_home, serve_dashboard):
 
 
 @pytest.fixture
-def page(browser, base_url):
+def page(browser, base_url, login, accounts):
     context = browser.new_context(viewport={"width": 1280, "height": 1600}, accept_downloads=True)
     page = context.new_page()
+    login(page, base_url, accounts.admin)
     page.set_default_timeout(20_000)
     page.requests, page.errors = [], []
     page.on("request", lambda r: page.requests.append(r.url))
@@ -340,6 +388,15 @@ def test_employers_in_a_browser_drill_down_and_back(page, base_url):
     page.get_by_role("button", name="All occupations").click()
     page.wait_for_function("() => !new URLSearchParams(location.search).get('isco')")
     assert page.inner_text("#employers-tension-text").startswith("All selected regions:")
+    page.wait_for_function(
+        "() => { const p = document.querySelector('#employers-tension-occupation "
+        ".js-plotly-plot'); return p && p.data && p.data[0].y[0] === 'All occupations'; }")
+    heatmap = page.evaluate(FIGURE, "employers-tension-occupation")[0]
+    assert heatmap["y"][-1] == "Occupation sought not recorded"
+    with page.expect_download() as download:
+        page.click(f"[id='{dom_id_of('employers-tension-occupation')}']")
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert {r["isco_label"] for r in rows} == set(heatmap["y"])
     assert page.inner_text("#employers-outlook-text").endswith("25 needed).")
 
 

@@ -157,14 +157,46 @@ def test_french_factsheet_formats_numbers_and_dates_the_french_way(client, mart)
     assert internal and all("lang=fr" in link for link in internal), internal
 
 
-def test_occupation_factsheet_uses_unit_groups_and_says_job_seekers_are_national(client):
+def norm(text: str) -> str:
+    """Text as Page.body holds it: every run of spaces (no-break ones too) as one space."""
+    return " ".join(text.split())
+
+
+def test_occupation_factsheet_shows_its_job_seekers_and_tension(client, mart):
     page = get_page(client, "/public/occupation/2?lang=fr")
     assert "Professions intellectuelles et scientifiques" in page.body
-    assert {"occupations", "regions"} <= page.ids
+    assert {"occupations", "regions", "jobseekers", "tension"} <= page.ids
     assert "Développeurs de logiciels" in page.body  # from official.isco_groups
-    assert "le registre n'indique pas le métier recherché".lower() in page.body.lower()
+    assert "n'indique pas le métier recherché" not in page.body
+    # Job-seekers seeking the group, all regions, from the public mart, with their share.
+    rows = mart("""select month, isco_major_group, n_jobseekers, rate_tension
+                   from public.jobseekers_region_occupation_monthly
+                   where region_code = 'ALL' and isco_major_group in ('2', 'ALL')
+                   order by month""")
+    mine = rows.filter(pl.col("isco_major_group") == "2")
+    every = rows.filter(pl.col("isco_major_group") == "ALL")
+    latest = mine.filter(pl.col("n_jobseekers").is_not_null()).row(-1, named=True)
+    month = i18n.fmt_month(latest["month"], "fr")
+    assert norm(f"En {month}, on compte {i18n.fmt_number(latest['n_jobseekers'], 'fr')} "
+                "demandeurs d'emploi recherchant un métier du groupe « Professions "
+                "intellectuelles et scientifiques » dans l'ensemble des régions") in page.body
+    total = every.filter(pl.col("month") == latest["month"])["n_jobseekers"][0]
+    share = i18n.fmt_pct(latest["n_jobseekers"] / total, "fr")
+    assert norm(f"Cela représente {share} de l'ensemble des demandeurs d'emploi") in page.body
+    # The tension of the group beside that of all occupations, per 100 job-seekers.
+    tension = mine.filter(pl.col("rate_tension").is_not_null()).row(-1, named=True)
+    other = every.filter(pl.col("month") == tension["month"])["rate_tension"][0]
+    assert norm(f"En {i18n.fmt_month(tension['month'], 'fr')}, on compte "
+            f"{i18n.fmt_number(tension['rate_tension'] * 100, 'fr', 1)} offres en cours pour 100 "
+            "demandeurs d'emploi recherchant « Professions intellectuelles et scientifiques » "
+            f"(toutes régions), contre {i18n.fmt_number(other * 100, 'fr', 1)} pour l'ensemble "
+            "des métiers") in page.body
+    assert "L'accès à l'emploi est publié pour l'ensemble des métiers" in page.body
+    links = [link for link in page.links if "/api/v1/jobseekers-by-occupation" in link]
+    assert links and all("occupation=2" in link for link in links)
     page = get_page(client, "/public/occupation/9?lang=en")
     assert "Elementary occupations" in page.body
+    assert "people seeking a job in “Elementary occupations” were registered" in page.body
 
 
 @pytest.mark.parametrize("url", ["/public/region/XX", "/public/occupation/12",
@@ -192,7 +224,7 @@ def test_embed_route_renders_one_chart_and_each_factsheet_chart_has_a_snippet(cl
         assert "frame-ancestors *" in response.headers["Content-Security-Policy"]
         page = Page(response.get_data(as_text=True))
         assert page.svgs == 1 and page.lang == "fr"
-    assert "frame-ancestors 'self'" in client.get("/public/").headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in client.get("/public/").headers["Content-Security-Policy"]
 
 
 # -- the API -----------------------------------------------------------------------------------
@@ -217,6 +249,10 @@ def test_api_json_serves_the_public_mart(client, mart):
     ("vacancies-by-unit-group", "occupation=2", "select * from public.vacancies_occupation_monthly "
                                                "where isco_major_group = '2' "
                                                "order by isco_unit_group, month"),
+    ("jobseekers-by-occupation", "region=FRK,ALL&occupation=2,unknown,ALL&from=2025-06",
+     "select * from public.jobseekers_region_occupation_monthly where region_code in "
+     "('FRK', 'ALL') and isco_major_group in ('2', 'unknown', 'ALL') and month >= '2025-06-01' "
+     "order by region_code, isco_major_group, month"),
     ("unemployment-rate", "area=FR1", "select * from public.unemployment_rate where "
                                       "area_code = 'FR1' order by geo_level desc, geo, "
                                       "period_start"),
@@ -236,6 +272,24 @@ def test_downloads_equal_the_public_mart(client, mart, dataset, query, sql):
     assert_frame_equal(pl.read_parquet(io.BytesIO(parquet.data)).select(stored.columns), stored)
 
 
+def test_job_seekers_by_occupation_add_up_and_say_what_is_unknown(client, mart):
+    """The API's job-seekers by occupation sought: the all-occupations rows are the region
+    factsheet's counts; 'unknown' is named, and has no tension."""
+    body = client.get("/api/v1/jobseekers-by-occupation?occupation=ALL,unknown&lang=fr"
+                      ).get_json()
+    rows = pl.DataFrame(body["data"]).with_columns(pl.col("month").str.to_date())
+    totals = rows.filter(pl.col("isco_major_group") == "ALL").select(
+        "month", "region_code", "n_jobseekers", "n_jobseekers_status")
+    stored = mart("select month, region_code, n_jobseekers, n_jobseekers_status "
+                  "from public.factsheet_region_monthly")
+    assert_frame_equal(totals.sort("region_code", "month"), stored.sort("region_code", "month"),
+                       check_dtypes=False)
+    unknown = rows.filter(pl.col("isco_major_group") == "unknown")
+    assert set(unknown["isco_major_group_label"]) == {"Métier recherché non renseigné"}
+    assert set(unknown["rate_tension_status"]) == {"not_available"}
+    assert unknown["rate_tension"].null_count() == unknown.height
+
+
 def test_downloads_carry_labels_in_the_chosen_language(client):
     fr = pl.read_parquet(io.BytesIO(client.get(
         "/api/v1/vacancies-by-occupation?region=ALL&occupation=9&format=parquet&lang=fr").data))
@@ -250,6 +304,8 @@ def test_downloads_carry_labels_in_the_chosen_language(client):
     ("region-monthly?region=XX", "region", "region takes region codes"),
     ("region-monthly?region=FRK;drop table x", "region", "region takes region codes"),
     ("vacancies-by-occupation?occupation=12", "occupation", "ISCO-08 major groups"),
+    ("vacancies-by-occupation?occupation=unknown", "occupation", "among: 0, 1, 2"),
+    ("jobseekers-by-occupation?occupation=2512", "occupation", "9, unknown, ALL"),
     ("region-monthly?format=xml", "format", "format must be one of json, csv, parquet"),
     ("region-monthly?lang=de", "lang", "lang must be one of en, fr"),
     ("region-monthly?regoin=FRK", "regoin", "unknown parameter 'regoin'"),
@@ -353,7 +409,8 @@ def _axe(page) -> list[dict]:
                                   "/public/region/ALL?lang=fr", "/public/occupation/2?lang=fr",
                                   "/public/occupation/5?lang=en",
                                   "/embed/region/FRM/vacancies?lang=en",
-                                  "/embed/occupation/2/occupations?lang=fr"])
+                                  "/embed/occupation/2/occupations?lang=fr",
+                                  "/embed/occupation/7/tension?lang=en"])
 def test_axe_finds_no_violation(page, base_url, path):
     if not AXE.exists():
         pytest.skip("axe-core is not installed: run `npm ci --prefix tests/a11y`")
