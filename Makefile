@@ -5,7 +5,7 @@ export OBSERVATORY_HOME ?= $(CURDIR)/var
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test setup bench lint clean
+.PHONY: demo test setup bench bench-load lint clean
 
 ## demo: install, generate the demo data, build the warehouse, serve http://127.0.0.1:8050
 demo:
@@ -24,6 +24,11 @@ setup:
 bench:
 	@./scripts/setup.sh
 	@$(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
+
+## bench-load: 20 users on `serve --prod` during a full refresh (LOAD_HOME, LOAD_ARGS)
+bench-load:
+	@./scripts/setup.sh
+	@$(VENV)/bin/python benchmarks/load.py --home $(or $(LOAD_HOME),$(OBSERVATORY_HOME)) $(LOAD_ARGS)
 
 lint:
 	@./scripts/setup.sh --test

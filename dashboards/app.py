@@ -7,13 +7,16 @@ from pathlib import Path
 import dash
 from dash import ALL, Input, Output, dcc, html
 
-from dashboards import db, public
+from dashboards import access_log, auth, callback_guard, db, health, public, security
 from dashboards.components import filters
 from dashboards.pages import channels, data_quality, employers, labour_market, outcomes, overview
+from observatory import access
 from observatory.settings import Settings
 
 ASSETS = Path(__file__).parent / "assets"
 PAGES = (overview, channels, labour_market, data_quality, outcomes, employers)
+# Shown to administrators only (observatory/access.py); the pages refuse everybody else too.
+OPERATIONS_PAGES = (data_quality,)
 
 # lang for screen readers; no <footer> around the scripts (it would be a second contentinfo).
 INDEX = """<!DOCTYPE html>
@@ -34,11 +37,14 @@ INDEX = """<!DOCTYPE html>
 
 
 def _nav() -> html.Nav:
+    shown = {p.__name__ for p in PAGES}
+    if not access.current_user().operations:
+        shown -= {p.__name__ for p in OPERATIONS_PAGES}
     links = [
         html.Li(dcc.Link(page["name"], href=page["relative_path"], className="nav-link",
                          id={"type": "nav-link", "path": page["path"]}))
         for page in dash.page_registry.values()
-        if page["module"] in {p.__name__ for p in PAGES}
+        if page["module"] in shown
     ]
     return html.Nav(html.Ul(links, className="nav-list"), className="site-nav",
                     **{"aria-label": "Pages"})
@@ -47,7 +53,7 @@ def _nav() -> html.Nav:
 def _shell() -> html.Div:
     return html.Div([
         html.A("Skip to main content", href="#main-content", className="skip-link"),
-        html.Header([html.P("PES Observatory", className="brand"), _nav()],
+        html.Header([html.P("PES Observatory", className="brand"), _nav(), auth.user_menu()],
                     className="site-header", role="banner"),
         html.Main(dash.page_container, id="main-content", role="main", tabIndex="-1",
                   className="site-main"),
@@ -62,9 +68,12 @@ def nav_state(pathname: str | None, paths: list[str]) -> tuple[list[str], list]:
     current = (pathname or "/").rstrip("/") or "/"
     classes, children = [], []
     for path in paths:
-        active = path == current
+        # A section's sub-pages (/channels/journeys) are part of its link (/channels).
+        active = _is_path(path) and (current == path or (path != "/" and current.startswith(
+            path + "/")))
         classes.append("nav-link active" if active else "nav-link")
-        name = next(p["name"] for p in dash.page_registry.values() if p["path"] == path)
+        # A path no page has can only come from a forged request: it gets no name.
+        name = next((p["name"] for p in dash.page_registry.values() if p["path"] == path), "")
         children.append([name, html.Span(" (current page)", className="visually-hidden")]
                         if active else name)
     return classes, children
@@ -73,11 +82,20 @@ def nav_state(pathname: str | None, paths: list[str]) -> tuple[list[str], list]:
 def nav_hrefs(search: str | None, paths: list[str]) -> list[str]:
     """Links to the other pages keep the filters they share."""
     query = filters.common_search(search)
-    return [dash.get_relative_path(path) + query for path in paths]
+    return [dash.get_relative_path(path if _is_path(path) else "/") + query for path in paths]
 
 
-def create_app(settings: Settings) -> dash.Dash:
-    """A Dash app serving the published snapshot of ``settings``; safe to call more than once."""
+def _is_path(path) -> bool:
+    """A page path as the links have them (a forged request may send anything)."""
+    return isinstance(path, str) and path.startswith("/")
+
+
+def create_app(settings: Settings, production: bool = False) -> dash.Dash:
+    """A Dash app serving the published snapshot of ``settings``; safe to call more than once.
+
+    Internal pages need a log-in (dashboards/auth.py); ``production`` sends the session cookie
+    over HTTPS only.
+    """
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -97,6 +115,11 @@ def create_app(settings: Settings) -> dash.Dash:
         page.register(app)
     filters.register_callbacks(app)
     public.register(app)  # /public, /embed, /api/v1: no login, public.* marts only
+    health.register(app)  # /healthz: the published snapshot, no login
+    security.register(app)  # CSP, framing and other headers on every response
+    access_log.register(app, settings.logs_dir)  # one JSON line per request
+    auth.install(app, settings, production=production)  # log-in for all but the open paths
+    callback_guard.register(app)  # after the log-in check: 400 for forged callback bodies
     app.layout = _shell
 
     @app.callback(

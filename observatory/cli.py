@@ -10,6 +10,7 @@ import time
 
 from observatory.import_cmd import add_import_parser
 from observatory.settings import Settings, SettingsError, load_settings
+from observatory.users_cmd import add_users_parser
 from pipelines.contracts import CONTRACTS
 
 
@@ -77,10 +78,29 @@ def cmd_refresh(settings: Settings, args) -> int:
 
 
 def cmd_serve(settings: Settings, args) -> int:
+    if getattr(args, "prod", False):
+        return _serve_production(settings, args)
     from dashboards.app import serve
 
     _say(f"PES Observatory dashboard: http://{args.host}:{args.port}/  (Ctrl+C to stop)")
     serve(settings, host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+def _serve_production(settings: Settings, args) -> int:
+    """Gunicorn: several workers, debug off, one JSON log line per request."""
+    if args.debug:
+        raise SettingsError("--debug is for development: it cannot be used with --prod")
+    from dashboards.production import ServerOptions, default_workers, serve_production
+
+    options = ServerOptions(host=args.host, port=args.port,
+                            workers=args.workers or default_workers(), threads=args.threads,
+                            proxy_hops=args.proxy_hops)
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    _say(f"PES Observatory dashboard (production, {options.workers} workers x "
+         f"{options.threads} threads): http://{args.host}:{args.port}/  (Ctrl+C to stop)")
+    _say(f"access log: {settings.logs_dir / 'access.jsonl'} (and stderr)")
+    serve_production(settings, options)
     return 0
 
 
@@ -95,6 +115,9 @@ def cmd_demo(settings: Settings, args) -> int:
     else:
         _say(f"demo data already in {settings.landing_dir}; not regenerated")
     cmd_refresh(settings, args)
+    from observatory.users import ensure_demo_login
+
+    _say(f"dashboard users: {ensure_demo_login(settings)}")
     return cmd_serve(settings, args)
 
 
@@ -122,12 +145,48 @@ def cmd_sql(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_stack(settings: Settings, args) -> int:
+    """The Prefect server, a process worker and the dashboard, detached (docs/operations.md)."""
+    from observatory.stack import Stack, StackConfig, StackError, render_status
+
+    config = None
+    if args.action == "start":
+        config = StackConfig(prefect_port=args.prefect_port, dashboard_host=args.host,
+                             dashboard_port=args.port, dashboard=not args.no_dashboard)
+    stack = Stack(settings, config, say=_say)
+    try:
+        if args.action == "start":
+            stack.start(redeploy=args.redeploy, timeout=args.timeout)
+        elif args.action == "stop":
+            stack.stop(timeout=args.timeout)
+        else:
+            status = stack.status()
+            print(json.dumps(status, indent=2) if args.json else render_status(status))
+            return 0 if all(c["running"] for c in status["components"].values()
+                            if c["enabled"]) else 3
+    except StackError as exc:
+        print(f"observatory: {exc}", file=sys.stderr)
+        if args.action == "start":
+            print("observatory: what did start keeps running; `observatory stack stop` ends it",
+                  file=sys.stderr)
+        return 2
+    return 0
+
+
 # -- parser ------------------------------------------------------------------------
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
 
 def build_parser() -> argparse.ArgumentParser:
     home_parent = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand's own --home (absent) must not reset one given before it.
     home_parent.add_argument(
-        "--home", default=None,
+        "--home", default=argparse.SUPPRESS,
         help="working folder for landing/, quarantine/, warehouse/ and logs "
              "(default: $OBSERVATORY_HOME or ./var)")
 
@@ -158,6 +217,16 @@ def build_parser() -> argparse.ArgumentParser:
         srv.add_argument("--host", default="127.0.0.1")
         srv.add_argument("--port", type=int, default=8050)
         srv.add_argument("--debug", action="store_true", help="Dash debug mode (development)")
+        srv.add_argument("--prod", action="store_true",
+                         help="production: gunicorn with several workers, security headers "
+                              "and JSON access logs (docs/operations.md)")
+        srv.add_argument("--workers", type=_positive_int, default=None,
+                         help="--prod worker processes (default: one per core, 2 to 4)")
+        srv.add_argument("--threads", type=_positive_int, default=4,
+                         help="--prod threads per worker (default 4)")
+        srv.add_argument("--proxy-hops", type=int, choices=range(0, 4), default=0,
+                         metavar="N", help="--prod behind N reverse proxies: trust their "
+                         "X-Forwarded-For/-Proto/-Host (default 0: clients connect directly)")
         srv.set_defaults(func=func)
 
     st = sub.add_parser("status", parents=[home_parent],
@@ -188,14 +257,38 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--source", choices=sorted(CONTRACTS), default=None)
     q.set_defaults(func=cmd_quarantine)
 
+    stk = sub.add_parser("stack", parents=[home_parent],
+                         help="start, stop or check the Prefect server, worker and dashboard")
+    ssub = stk.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sst = ssub.add_parser("start", parents=[home_parent],
+                          help="start what is not running; deploy prefect.yaml's deployments")
+    sst.add_argument("--prefect-port", type=int, default=4200,
+                     help="Prefect server and UI port (on 127.0.0.1 only: it has no log-in)")
+    sst.add_argument("--host", default="127.0.0.1", help="dashboard address")
+    sst.add_argument("--port", type=int, default=8050, help="dashboard port")
+    sst.add_argument("--no-dashboard", action="store_true", help="server and worker only")
+    sst.add_argument("--redeploy", action="store_true",
+                     help="deploy prefect.yaml again even if the server holds its deployments")
+    sst.add_argument("--timeout", type=float, default=120,
+                     help="seconds each component may take to become ready")
+    ssp = ssub.add_parser("stop", parents=[home_parent],
+                          help="stop the dashboard, the worker, then the server")
+    ssp.add_argument("--timeout", type=float, default=40,
+                     help="seconds to wait after SIGTERM before SIGKILL")
+    sss = ssub.add_parser("status", parents=[home_parent],
+                          help="what runs, with its URL; exit code 3 if something is down")
+    sss.add_argument("--json", action="store_true")
+    stk.set_defaults(func=cmd_stack)
+
     add_import_parser(sub, home_parent)
+    add_users_parser(sub, home_parent)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = load_settings(args.home)
+        settings = load_settings(getattr(args, "home", None))
         return args.func(settings, args)
     except (SettingsError, FileNotFoundError) as exc:
         print(f"observatory: {exc}", file=sys.stderr)

@@ -76,5 +76,5 @@ def test_sql_without_a_warehouse_says_what_to_do(tmp_path, capsys):
 def test_console_script_is_installed():
     out = subprocess.run([sys.executable, "-m", "observatory.cli", "--help"],
                          capture_output=True, text=True, check=True).stdout
-    for command in ("generate", "refresh", "serve", "status", "sql"):
+    for command in ("generate", "refresh", "serve", "status", "sql", "users"):
         assert command in out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -17,13 +18,16 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import polars as pl
 import pytest
 
 from dashboards.db import open_read_only
+from observatory import users
 from observatory.settings import Settings
 from pipelines.contracts import CHANNELS, DIGITAL_CHANNELS, SERVICES
 
@@ -236,6 +240,80 @@ def _no_leaked_dash_app_context():
     app_context.reset(token)
 
 
+# -- who logs in --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    role: str
+    password: str
+    regions: tuple[str, ...] = ()
+
+
+# Known passwords, in every home a test serves (served_dashboard) or logs in to (login_client).
+ANALYST = Account("ana", "analyst", "analyst-password-1")
+MANAGER = Account("mia", "manager", "manager-password-1", ("FRK",))  # a region of both demos
+ADMIN = Account("ada", "admin", "admin-password-12")
+ACCOUNTS = (ANALYST, MANAGER, ADMIN)
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def ensure_accounts(home: Path) -> None:
+    """Write the test accounts into ``home``'s users.toml unless they are there already."""
+    settings = Settings(home=Path(home))
+    present = {u.name for u in users.list_users(settings)}
+    for account in ACCOUNTS:
+        if account.name not in present:
+            users.add_user(settings, account.name, account.role, account.password,
+                           account.regions)
+
+
+def http_login(client, base_url: str, account: Account, next_path: str = "/"):
+    """Log ``client`` in through the real form: a Flask test client (base_url "") or a
+    requests.Session; returns the client, its session cookie set."""
+    token = _CSRF.search(client.get(f"{base_url}/login").text).group(1)
+    extra = {} if hasattr(client, "application") else {"allow_redirects": False}
+    response = client.post(f"{base_url}/login", data={
+        "name": account.name, "password": account.password, "csrf_token": token,
+        "next": next_path}, **extra)
+    assert response.status_code == 302, (response.status_code, response.text[:500])
+    return client
+
+
+def browser_login(page, base_url: str, account: Account) -> None:
+    """Log a Playwright page's browser context in (over HTTP, sharing the context's cookies),
+    without loading a page: the log-in form itself is tested in test_auth.py."""
+    request = page.context.request
+    token = _CSRF.search(request.get(f"{base_url}/login").text()).group(1)
+    response = request.post(f"{base_url}/login", max_redirects=0, form={
+        "name": account.name, "password": account.password, "csrf_token": token})
+    assert response.status == 302, (response.status, response.text()[:500])
+
+
+@pytest.fixture(scope="session")
+def accounts() -> SimpleNamespace:
+    """The test accounts: ``accounts.analyst``, ``.manager`` (FRK only), ``.admin``."""
+    return SimpleNamespace(analyst=ANALYST, manager=MANAGER, admin=ADMIN, all=ACCOUNTS)
+
+
+@pytest.fixture(scope="session")
+def login():
+    """``login(page, base_url, account)``: log a Playwright page in."""
+    return browser_login
+
+
+@pytest.fixture(scope="session")
+def login_client():
+    """``login_client(app, account=ADMIN)``: a Flask test client of a Dash app, logged in."""
+    from dashboards import db
+
+    def make(app, account: Account = ADMIN):
+        ensure_accounts(getattr(app, db.SETTINGS_ATTRIBUTE).home)
+        return http_login(app.server.test_client(), "", account)
+
+    return make
+
+
 # -- a real server and a real browser ----------------------------------------------------------
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -247,7 +325,9 @@ _REPO = Path(__file__).resolve().parents[2]
 
 @contextmanager
 def served_dashboard(home: Path, probe: str = "/") -> Iterator[str]:
-    """The dashboard served by dashboards.app.serve in its own process, as in production."""
+    """The dashboard served by dashboards.app.serve in its own process, as in production; the
+    test accounts can log in."""
+    ensure_accounts(home)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -228,6 +228,10 @@ def test_links_to_other_pages_keep_only_the_shared_filters(app):
                      "/channels?from=2025-01&to=2025-06&region=FRK"]
     classes, _children = nav_state("/channels", ["/", "/channels"])
     assert classes == ["nav-link", "nav-link active"]
+    # The Channels link stays marked on its sub-pages; Overview ("/") is no prefix of them.
+    classes, children = nav_state("/channels/journeys", ["/", "/channels", "/outcomes"])
+    assert classes == ["nav-link", "nav-link active", "nav-link"]
+    assert children[0] == "Overview" and children[2] == "Outcomes"
 
 
 # -- the app as a whole ----------------------------------------------------------------------
@@ -248,9 +252,10 @@ def _route(client, pathname: str, search: str = "") -> str:
     return json.dumps(response.get_json())
 
 
-def test_two_apps_in_one_process_each_serve_their_own_home(dash_settings, empty_settings):
-    with_data = create_app(dash_settings).server.test_client()
-    without = create_app(empty_settings).server.test_client()
+def test_two_apps_in_one_process_each_serve_their_own_home(dash_settings, empty_settings,
+                                                          login_client):
+    with_data = login_client(create_app(dash_settings))
+    without = login_client(create_app(empty_settings))
     assert "kpi-contacts" in _route(with_data, "/", "?region=FRK")
     assert "No data yet" in _route(without, "/")
     assert "channels-mix" in _route(with_data, "/channels")
