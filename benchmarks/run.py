@@ -126,6 +126,10 @@ def main() -> int:
         st.rows = con.execute("select count(*) from t").fetchall()[0][0]
         con.close()
 
+    with measured(stages, "import great_expectations",
+                  note="once per process, whatever the data size: left out of the ingest rate"):
+        import expectations.validate  # noqa: F401
+
     con = connect_build(settings.build_db)
     with measured(stages, "ingest with validation (all sources)",
                   note="parse + types + HMAC + GX suite (per 300,000-row batch, checked while "
@@ -217,7 +221,8 @@ def write_report(args, stages, query_rows, marts, csv_mb, n_loaded) -> None:
     lines += [
         "",
         f"Ingest with validation runs at **{ratio:.0%}** of DuckDB's bare `read_csv` rate "
-        "(all sources ingested vs. interactions read bare; goal: at least a third).",
+        "(all sources ingested vs. interactions read bare, GX already imported; goal: at least "
+        "a third).",
         "",
         "## Dashboard queries (published snapshot, whole period, no filter)",
         "",
