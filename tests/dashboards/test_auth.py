@@ -451,6 +451,32 @@ def test_log_in_through_the_form_then_log_out(home, serve_dashboard, browser, ac
         context.close()
 
 
+@pytest.mark.browser
+def test_an_ended_session_sends_the_open_page_to_the_log_in_and_back(home, serve_dashboard,
+                                                                     browser, accounts):
+    base_url = serve_dashboard(home.home, "/login")
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(base_url + "/channels?region=FRK")
+        page.get_by_label("Name").fill(accounts.analyst.name)
+        page.get_by_label("Password").fill(accounts.analyst.password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_selector("#channels-mix .main-svg")
+        context.clear_cookies()  # the session ends while the page is open
+        page.get_by_text("Share of month").click()  # the next callback gets a 401
+        page.wait_for_url("**/login?next=*")
+        assert parse_qs(urlsplit(page.url).query)["next"] == ["/channels?region=FRK"]
+        page.get_by_label("Name").fill(accounts.analyst.name)
+        page.get_by_label("Password").fill(accounts.analyst.password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_selector("#channels-mix .main-svg")
+        assert page.url == base_url + "/channels?region=FRK"
+    finally:
+        context.close()
+
+
 AXE = ROOT / "tests" / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 
 
