@@ -339,6 +339,37 @@ def split_duplicates(con, source: str, frame: pl.DataFrame, file_name: str | Non
     return kept, sorted(repeats + elsewhere, key=lambda d: d["line"])
 
 
+def unknown_agencies(con, source: str, frame: pl.DataFrame) -> dict[int, str]:
+    """Lines (with their reason) naming an agency that no loaded agencies file has.
+
+    Such a row has no region, and every figure is kept by region: it goes to quarantine,
+    to be replayed once the agency is added. Until any agencies file is loaded there is
+    nothing to check against, and no row is set aside for this.
+    """
+    if source == "agencies" or "agency_code" not in frame.columns or frame.is_empty():
+        return {}
+    known = loading.known_codes(con, "agencies", "agency_code")
+    if not known:
+        return {}
+    bad = frame.filter(pl.col("agency_code").is_not_null()
+                       & ~pl.col("agency_code").is_in(sorted(known)))
+    return {line: f"agency_code: {code} is not a known agency (add it to agencies, then replay)"
+            for line, code in bad.select(LINE, "agency_code").iter_rows()}
+
+
+def set_aside_unknown_agencies(con, c: CheckedFile, good: pl.DataFrame) -> pl.DataFrame:
+    """``good`` without the rows naming an unknown agency, which join c's row reasons."""
+    unknown = unknown_agencies(con, c.landed.source, good)
+    if not unknown:
+        return good
+    for line, reason in unknown.items():
+        c.row_reasons.setdefault(line, []).append(reason)
+    lines = sorted(unknown)
+    c.problems.append(Problem("reference", "agency_code", len(lines), lines=tuple(lines[:10]),
+                              detail="not a known agency"))
+    return good.filter(~pl.col(LINE).is_in(lines))
+
+
 def quarantine_rows(settings: Settings, c: CheckedFile, run_id: str,
                     stamp: str | None = None) -> tuple[list[dict], str | None]:
     """Write the failing rows, as they were read, with their reasons, to quarantine/."""
@@ -377,7 +408,8 @@ def settle(con, settings: Settings, c: CheckedFile, *, run_id: str,
                                  validation=c.outcomes)
         return FileOutcome(landed.source, landed.name, "rejected", problems=c.file_problems,
                            detail="; ".join(p.describe() for p in c.file_problems))
-    good, duplicates = split_loaded_elsewhere(con, landed.source, c.good, landed.name,
+    good = set_aside_unknown_agencies(con, c, c.good)
+    good, duplicates = split_loaded_elsewhere(con, landed.source, good, landed.name,
                                               superseded)
     duplicates = sorted(c.repeats + duplicates, key=lambda d: d["line"])
     quarantined, qfile = quarantine_rows(settings, c, run_id)

@@ -17,7 +17,13 @@ import polars as pl
 
 from observatory.settings import Settings
 from pipelines.contracts import CONTRACTS
-from pipelines.ingest import LandedFile, prepare_frame, split_duplicates, validate_batch
+from pipelines.ingest import (
+    LandedFile,
+    prepare_frame,
+    set_aside_unknown_agencies,
+    split_duplicates,
+    validate_batch,
+)
 from pipelines.parse import LINE
 from pipelines.readers import FileFormat
 from warehouse import loading
@@ -108,6 +114,7 @@ def replay(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str,
         validate_batch([checked])
         id_of = {r["line"]: r["quarantine_id"] for r in records}
         good = checked.frame.filter(~pl.col(LINE).is_in(list(checked.row_reasons)))
+        good = set_aside_unknown_agencies(con, checked, good)
         good, duplicates = split_duplicates(con, src, good, None)
         replayed = [id_of[line] for line in good[LINE].to_list()]
         already = [id_of[d["line"]] for d in duplicates]

@@ -29,6 +29,12 @@ def is_loaded(con: duckdb.DuckDBPyConnection, content_hash: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def known_codes(con: duckdb.DuckDBPyConnection, source: str, column: str) -> set[str]:
+    """The distinct values of ``column`` in raw.<source> (say, the agency codes loaded)."""
+    return {code for (code,) in con.execute(
+        f"select distinct {column} from raw.{source} where {column} is not null").fetchall()}
+
+
 def keys_loaded_elsewhere(con: duckdb.DuckDBPyConnection, source: str, keys: pl.DataFrame,
                           file_name: str | None, ignored: frozenset[str] = frozenset()
                           ) -> pl.DataFrame:

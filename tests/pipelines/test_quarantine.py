@@ -196,3 +196,33 @@ def test_a_key_moving_between_two_corrected_files_is_kept_once_not_lost(home):
                            ).fetchall() == [("day1.csv",)]
     finally:
         con.close()
+
+
+AGENCIES = "agency_code,agency_name,region_code,region_name,latitude,longitude"
+
+
+def test_a_row_naming_an_unknown_agency_waits_in_quarantine_until_the_agency_is_added(home):
+    """Without an agency there is no region, and every figure is kept by region."""
+    (home.landing_dir / "agencies").mkdir()
+    agencies = home.landing_dir / "agencies" / "agencies.csv"
+    agencies.write_text("\n".join([AGENCIES, "A1,Lyon Part-Dieu,FRK,Auvergne-Rhône-Alpes,45.76,4.86"]))
+    (home.landing_dir / "interactions" / "day1.csv").write_text("\n".join([
+        HEADER, row(1, "web"), row(2, "app").replace(",A1,", ",ZZ9,")]))
+    con = connect_build(home.build_db)
+    try:
+        report = ingest_landing(con, home, "run-1")
+        day1 = next(o for o in report.outcomes if o.file_name == "day1.csv")
+        assert (day1.outcome, day1.n_rows, day1.n_quarantined) == ("loaded", 1, 1)
+        assert con.execute("select line, reasons, status from meta.quarantined_rows").fetchall() == [
+            (3, ["agency_code: ZZ9 is not a known agency (add it to agencies, then replay)"], "open")]
+        assert replay(con, home, "replay-1").n_still_open == 1  # nothing changed yet
+
+        agencies.write_text("\n".join([AGENCIES, "A1,Lyon Part-Dieu,FRK,Auvergne-Rhône-Alpes,45.76,4.86",
+                                       "ZZ9,Grenoble,FRK,Auvergne-Rhône-Alpes,45.19,5.72"]))
+        ingest_landing(con, home, "run-2")
+        report = replay(con, home, "replay-2")
+        assert (report.n_replayed, report.n_still_open) == (1, 0)
+        assert con.execute("select interaction_id, agency_code from raw.interactions order by 1"
+                           ).fetchall() == [("I1", "A1"), ("I2", "ZZ9")]
+    finally:
+        con.close()
