@@ -10,16 +10,11 @@ import pytest
 from dashboards.components.filters import dom_id
 from dashboards.components.format import label
 from pipelines.contracts import CHANNELS
+from tests.dashboards.layout import FIGURE_DATA, assert_offline_and_clean, watch
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-# The figure a dcc.Graph drew, as plain data: [{name, x, y}] per trace.
-FIGURE_DATA = """id => {
-    const plot = document.getElementById(id)?.querySelector('.js-plotly-plot');
-    return plot?.data ? plot.data.map(t => ({name: t.name, x: Array.from(t.x || []),
-                                             y: Array.from(t.y || [])})) : null;
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -28,23 +23,16 @@ def base_url(dash_settings, serve_dashboard):
     return serve_dashboard(dash_settings.home)
 
 
-
-
 @pytest.fixture
 def page(browser, base_url, login, accounts):
     context = browser.new_context(viewport={"width": 1280, "height": 1600})
     page = context.new_page()
     login(page, base_url, accounts.admin)
     page.set_default_timeout(15_000)
-    page.requests, page.errors = [], []
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    watch(page)
     yield page
     # Everything, scripts and styles included, comes from the dashboard itself.
-    assert all(u.startswith(base_url) for u in page.requests if not u.startswith("data:")), \
-        {u for u in page.requests if not u.startswith(base_url)}
-    assert page.errors == []
+    assert_offline_and_clean(page, base_url)
     context.close()
 
 

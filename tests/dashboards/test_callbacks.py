@@ -18,24 +18,10 @@ from dashboards.components.filters import fid
 from dashboards.components.format import fmt_int, month_value
 from dashboards.pages import channels, overview
 from dashboards.queries import add_months
+from tests.dashboards.layout import by_id, walk
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACTS = "marts.mart_contacts_monthly"
-
-
-def walk(component):
-    """Every component in a layout tree."""
-    yield component
-    children = getattr(component, "children", None)
-    if children is None or isinstance(children, str | int | float):
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from walk(child)
-
-
-def by_id(layout, component_id):
-    return next(c for c in walk(layout) if getattr(c, "id", None) == component_id)
 
 
 def text_of(component) -> str:

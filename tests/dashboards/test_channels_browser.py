@@ -12,6 +12,7 @@ import pytest
 from dashboards.components.filters import dom_id
 from dashboards.components.format import fmt_month, month_value
 from dashboards.queries import add_months
+from tests.dashboards.layout import assert_offline_and_clean, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(
     os.environ.get("OBSERVATORY_TEST_TINY_WAREHOUSE") == "1",
@@ -42,22 +43,15 @@ def base_url(dash_settings, serve_dashboard):
     return serve_dashboard(dash_settings.home, "/channels")
 
 
-
-
 @pytest.fixture
 def page(browser, base_url, login, accounts):
     context = browser.new_context(viewport={"width": 1280, "height": 1600}, accept_downloads=True)
     page = context.new_page()
     login(page, base_url, accounts.admin)
     page.set_default_timeout(20_000)
-    page.requests, page.errors = [], []
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    watch(page)
     yield page
-    assert all(u.startswith(base_url) for u in page.requests if not u.startswith(("data:", "blob:"))), \
-        {u for u in page.requests if not u.startswith(base_url)}
-    assert page.errors == []
+    assert_offline_and_clean(page, base_url)
     context.close()
 
 

@@ -23,6 +23,7 @@ from dashboards.pages import (
 )
 from dashboards.pages import channels_section as section
 from dashboards.queries import add_months
+from tests.dashboards.layout import by_id, walk
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("OBSERVATORY_TEST_TINY_WAREHOUSE") == "1",
@@ -30,20 +31,6 @@ pytestmark = pytest.mark.skipif(
 
 PAGES = (channels, channels_journeys, channels_inclusion, channels_quality, channels_caseloads)
 CONTACTS = "marts.mart_contacts_monthly"
-
-
-def walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    if children is None or isinstance(children, str | int | float):
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from walk(child)
-
-
-def by_id(layout, component_id):
-    return next(c for c in walk(layout) if getattr(c, "id", None) == component_id)
 
 
 def text_of(component) -> str:

@@ -24,6 +24,7 @@ from dashboards.app import create_app
 from dashboards.db import open_read_only, warehouse_for
 from dashboards.pages import data_quality as dq
 from observatory.settings import Settings
+from tests.dashboards.layout import by_id, walk
 from warehouse.build import publish
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -415,19 +416,6 @@ def test_details_and_expectations_read_as_sentences():
 
 
 # -- the page and its callbacks --------------------------------------------------------------
-
-def walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    if children is None or isinstance(children, str | int | float):
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from walk(child)
-
-
-def by_id(layout, component_id):
-    return next(c for c in walk(layout) if getattr(c, "id", None) == component_id)
 
 
 def ids(layout) -> set:

@@ -22,6 +22,7 @@ from dash import no_update
 from dashboards import official_figures as of
 from dashboards.app import create_app
 from dashboards.pages import labour_market as lm
+from tests.dashboards.layout import by_id
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,19 +41,6 @@ UNE_AGE = "From 25 to 74 years"
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-def walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    if children is None or isinstance(children, str | int | float):
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from walk(child)
-
-
-def by_id(layout, component_id):
-    return next(c for c in walk(layout) if getattr(c, "id", None) == component_id)
 
 
 def text_of(component) -> str:

@@ -16,23 +16,10 @@ from dashboards.components.filters import dom_id, fid
 from dashboards.components.format import month_value
 from dashboards.pages import employers, outcomes
 from dashboards.queries import add_months
+from tests.dashboards.layout import FIGURE_DATA, assert_offline_and_clean, by_id, walk, watch
 from warehouse.db import connect_published
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    if children is None or isinstance(children, str | int | float):
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from walk(child)
-
-
-def by_id(layout, component_id):
-    return next(c for c in walk(layout) if getattr(c, "id", None) == component_id)
 
 
 def ids(layout) -> set:
@@ -293,18 +280,10 @@ def test_pages_without_a_published_warehouse_say_what_to_do(empty_settings):
 
 # -- in a real browser -----------------------------------------------------------------------
 
-FIGURE = """id => {
-    const plot = document.getElementById(id)?.querySelector('.js-plotly-plot');
-    return plot?.data ? plot.data.map(t => ({name: t.name, x: Array.from(t.x || []),
-                                             y: Array.from(t.y || [])})) : null;
-}"""
-
 
 @pytest.fixture(scope="module")
 def base_url(demo_home, serve_dashboard):
     return serve_dashboard(demo_home.home)
-
-
 
 
 @pytest.fixture
@@ -313,14 +292,9 @@ def page(browser, base_url, login, accounts):
     page = context.new_page()
     login(page, base_url, accounts.admin)
     page.set_default_timeout(20_000)
-    page.requests, page.errors = [], []
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    watch(page)
     yield page
-    assert all(u.startswith(base_url) for u in page.requests if not u.startswith("data:")), \
-        {u for u in page.requests if not u.startswith(base_url)}
-    assert page.errors == []
+    assert_offline_and_clean(page, base_url)
     context.close()
 
 
@@ -329,9 +303,9 @@ def test_outcomes_in_a_browser_breakdown_url_reload_and_csv(page, base_url):
     page.goto(base_url + "/outcomes?region=FRK&curves=channel_profile")
     page.wait_for_selector("#outcomes-a1-by .main-svg")
     assert page.title() == "Outcomes · PES Observatory"
-    survival = page.evaluate(FIGURE, "outcomes-survival")
+    survival = page.evaluate(FIGURE_DATA, "outcomes-survival")
     assert "Mostly digital" in [t["name"] for t in survival]
-    before = page.evaluate(FIGURE, "outcomes-a1-by")
+    before = page.evaluate(FIGURE_DATA, "outcomes-a1-by")
 
     page.get_by_label("Education").check()
     page.wait_for_function(
@@ -339,13 +313,13 @@ def test_outcomes_in_a_browser_breakdown_url_reload_and_csv(page, base_url):
     assert "region=FRK" in page.url and "curves=channel_profile" in page.url
     page.wait_for_function(
         "() => document.getElementById('outcomes-a1-by-text').innerText === 'By education.'")
-    after = page.evaluate(FIGURE, "outcomes-a1-by")
+    after = page.evaluate(FIGURE_DATA, "outcomes-a1-by")
     assert after != before and len(after[0]["y"]) == 3
 
     page.reload()
     page.wait_for_selector("#outcomes-a1-by .main-svg")
     assert page.get_by_label("Education").is_checked()
-    assert page.evaluate(FIGURE, "outcomes-a1-by") == after
+    assert page.evaluate(FIGURE_DATA, "outcomes-a1-by") == after
 
     with page.expect_download() as download:
         page.click(f"[id='{dom_id_of('outcomes-a1-by')}']")
@@ -366,7 +340,7 @@ def test_employers_in_a_browser_drill_down_and_back(page, base_url):
     page.goto(base_url + "/employers")
     page.wait_for_selector("#employers-occupations .main-svg")
     assert page.title() == "Employers · PES Observatory"
-    majors = page.evaluate(FIGURE, "employers-occupations")[0]["y"]
+    majors = page.evaluate(FIGURE_DATA, "employers-occupations")[0]["y"]
     assert all(len(label.split(" ")[0]) == 1 for label in majors)
     # Click the largest major group (drawn on top).
     # Plotly's drag layer takes the pointer events and finds the bar under it.
@@ -391,7 +365,7 @@ def test_employers_in_a_browser_drill_down_and_back(page, base_url):
     page.wait_for_function(
         "() => { const p = document.querySelector('#employers-tension-occupation "
         ".js-plotly-plot'); return p && p.data && p.data[0].y[0] === 'All occupations'; }")
-    heatmap = page.evaluate(FIGURE, "employers-tension-occupation")[0]
+    heatmap = page.evaluate(FIGURE_DATA, "employers-tension-occupation")[0]
     assert heatmap["y"][-1] == "Occupation sought not recorded"
     with page.expect_download() as download:
         page.click(f"[id='{dom_id_of('employers-tension-occupation')}']")

@@ -23,6 +23,7 @@ from polars.testing import assert_frame_equal
 from dashboards.app import create_app
 from dashboards.public import api, i18n
 from observatory.settings import Settings
+from tests.dashboards.layout import assert_offline_and_clean, watch
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "warehouse"))
@@ -347,22 +348,15 @@ def base_url(public_settings, serve_dashboard):
     return serve_dashboard(public_settings.home, "/public/")
 
 
-
-
 @pytest.fixture
 def page(browser, base_url):
     # bypass_csp: the pages forbid every script, and axe has to be injected.
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.requests, page.errors = [], []
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    watch(page)
     yield page
-    assert all(u.startswith(base_url) for u in page.requests if not u.startswith("data:")), \
-        {u for u in page.requests if not u.startswith(base_url)}
-    assert page.errors == []
+    assert_offline_and_clean(page, base_url)
     context.close()
 
 

@@ -35,6 +35,7 @@ from dashboards.pages import channels, employers, outcomes, overview
 from observatory import access
 from observatory.access import User
 from observatory.settings import Settings
+from tests.dashboards.layout import walk
 
 SCOPE = ("FRK",)
 OTHER = "FR1"
@@ -339,18 +340,8 @@ def test_filter_options_list_the_managers_regions_and_agencies_only(app, wh, ref
 
 
 def _options(layout, name: str) -> list[str]:
-    control = next(c for c in _walk(layout) if getattr(c, "id", None) == fid(name))
+    control = next(c for c in walk(layout) if getattr(c, "id", None) == fid(name))
     return [o["value"] for o in control.options]
-
-
-def _walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    if children is None or isinstance(children, str | int | float):
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from _walk(child)
 
 
 @pytest.mark.parametrize("page", [overview, channels, outcomes, employers])
@@ -359,7 +350,7 @@ def test_the_region_dropdown_offers_a_manager_their_regions_only(page, app, refe
     with signed_in(app, MANAGER):
         layout = page.layout(**query)
     assert _options(layout, "region") == list(SCOPE)
-    region = next(c for c in _walk(layout) if getattr(c, "id", None) == fid("region"))
+    region = next(c for c in walk(layout) if getattr(c, "id", None) == fid("region"))
     assert region.value == list(SCOPE)  # the other region of the URL is dropped
     if page is channels:
         assert sorted(_options(layout, "agency")) == reference["scope_agencies"]
