@@ -23,9 +23,16 @@ pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc 
 
 def fake_component(home, name: str, *, ignore_term: bool = False) -> subprocess.Popen:
     """A process started as the stack starts its components, with its PID file."""
-    script = ("trap '' TERM; " if ignore_term else "") + "sleep 60 & wait"
+    ready = home / f"{name}.ready"
+    # The shell says it is ready only once its trap is set: a SIGTERM sent before that
+    # would end it however it was meant to behave.
+    script = ("trap '' TERM; " if ignore_term else "") + f"sleep 60 & touch '{ready}'; wait"
     process = subprocess.Popen(["sh", "-c", script], start_new_session=True,
                                env=os.environ | {MARKER: str(home), COMPONENT_MARKER: name})
+    deadline = time.monotonic() + 10
+    while not ready.exists():
+        assert time.monotonic() < deadline, f"fake {name} never started"
+        time.sleep(0.01)
     (home / "run").mkdir(parents=True, exist_ok=True)
     (home / "run" / f"{name}.pid").write_text(f"{process.pid}\n")
     return process
