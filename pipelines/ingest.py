@@ -27,10 +27,11 @@ import polars as pl
 from observatory.settings import Settings
 from pipelines.contracts import CONTRACTS, LOAD_ORDER
 from pipelines.parse import (
+    FILE,
     LINE,
     Problem,
     UnreadableFileError,
-    coerce,
+    coerce_files,
     map_codes,
     missing_columns,
     read_landed,
@@ -135,33 +136,49 @@ class CheckedFile:
     repeats: list[dict] = field(default_factory=list)  # keys repeated within the file
 
 
+def prepare_frames(read: list[tuple[pl.DataFrame, FileFormat]], source: str,
+                   settings: Settings, key: bytes) -> tuple[list[CheckedFile], pl.DataFrame | None]:
+    """Map codes, type and pseudonymise frames read from files (or from quarantine).
+
+    Files of one layout (columns, types, date and decimal format: a source's monthly exports)
+    are typed together, which costs less than file by file. Returns each file checked so far,
+    and the typed rows of those that could be typed, stacked with their number in ``_file``.
+    """
+    contract = CONTRACTS[source]
+    checked = [CheckedFile(LandedFile(source, Path("-"), ""), raw=raw, fmt=fmt)
+               for raw, fmt in read]
+    layouts: dict[tuple, list[int]] = {}
+    for number, c in enumerate(checked):
+        missing = missing_columns(c.raw, contract)
+        if missing:
+            found = ", ".join(col for col in c.raw.columns if col != LINE)
+            c.file_problems = [Problem("columns", None, 0, detail=(
+                f"required column(s) missing: {', '.join(missing)}; found: {found}"))]
+            c.problems = list(c.file_problems)
+            continue
+        layout = (c.fmt.decimal, c.fmt.dates, tuple(c.raw.schema.items()))
+        layouts.setdefault(layout, []).append(number)
+    typed_parts = []
+    for numbers in layouts.values():
+        stacked = pl.concat([checked[n].raw.with_columns(pl.lit(n, pl.Int32).alias(FILE))
+                             for n in numbers])
+        mapped = map_codes(stacked, contract, settings.code_mappings(source))
+        typed, failures = coerce_files(mapped, contract, settings.timezone, checked[numbers[0]].fmt)
+        typed_parts.append(pseudonymise(typed, contract, key))
+        for n in numbers:
+            checked[n].problems, checked[n].row_reasons = failures.get(n, ([], {}))
+    if not typed_parts:
+        return checked, None
+    typed = pl.concat(typed_parts) if len(typed_parts) > 1 else typed_parts[0]
+    for (number,), frame in typed.partition_by(FILE, as_dict=True, include_key=False).items():
+        checked[number].frame = frame
+    return checked, typed
+
+
 def prepare_frame(raw: pl.DataFrame, fmt: FileFormat, source: str, settings: Settings,
                   key: bytes) -> CheckedFile:
-    """Map codes, type and pseudonymise a frame read from a file (or from quarantine)."""
-    contract = CONTRACTS[source]
-    c = CheckedFile(LandedFile(source, Path("-"), ""), raw=raw, fmt=fmt)
-    missing = missing_columns(raw, contract)
-    if missing:
-        found = ", ".join(col for col in raw.columns if col != LINE)
-        c.file_problems = [Problem("columns", None, 0, detail=(
-            f"required column(s) missing: {', '.join(missing)}; found: {found}"))]
-        c.problems = list(c.file_problems)
-        return c
-    mapped = map_codes(raw, contract, settings.code_mappings(source))
-    typed, c.problems, c.row_reasons = coerce(mapped, contract, settings.timezone, fmt)
-    c.frame = pseudonymise(typed, contract, key)
-    return c
-
-
-def _prepare(landed: LandedFile, settings: Settings, key: bytes) -> CheckedFile:
-    try:
-        raw, fmt = read_landed(landed.path, settings.source_format(landed.source))
-    except UnreadableFileError as exc:
-        problem = Problem("readable", None, 0, detail=f"{landed.name}: {exc}")
-        return CheckedFile(landed, problems=[problem], file_problems=[problem])
-    c = prepare_frame(raw, fmt, landed.source, settings, key)
-    c.landed = landed
-    return c
+    """``prepare_frames`` for one frame."""
+    return prepare_frames([(raw, fmt)], source, settings, key)[0][0]
 
 
 def check_batches(files: list[LandedFile], settings: Settings, key: bytes
@@ -169,20 +186,35 @@ def check_batches(files: list[LandedFile], settings: Settings, key: bytes
     """Read, type, pseudonymise and validate files of one source, a batch per GX run.
 
     Yields each batch once validated (an unreadable file as a batch of its own), so memory
-    holds one batch at a time.
+    holds one batch at a time. The first batch is a single file, so that loading starts
+    while the rest is checked.
     """
-    batch: list[CheckedFile] = []
+    batch: list[tuple[LandedFile, pl.DataFrame, FileFormat]] = []
+    n_rows, limit = 0, 1
     for landed in files:
-        c = _prepare(landed, settings, key)
-        if c.frame is None:
-            yield [c]
+        try:
+            raw, fmt = read_landed(landed.path, settings.source_format(landed.source))
+        except UnreadableFileError as exc:
+            problem = Problem("readable", None, 0, detail=f"{landed.name}: {exc}")
+            yield [CheckedFile(landed, problems=[problem], file_problems=[problem])]
             continue
-        if batch and sum(b.frame.height for b in batch) + c.frame.height > VALIDATION_BATCH_ROWS:
-            yield validate_batch(batch)
-            batch = []
-        batch.append(c)
+        if batch and (len(batch) >= limit or n_rows + raw.height > VALIDATION_BATCH_ROWS):
+            yield check_batch(batch, settings, key)
+            batch, n_rows, limit = [], 0, len(files)
+        batch.append((landed, raw, fmt))
+        n_rows += raw.height
     if batch:
-        yield validate_batch(batch)
+        yield check_batch(batch, settings, key)
+
+
+def check_batch(batch: list[tuple[LandedFile, pl.DataFrame, FileFormat]], settings: Settings,
+                key: bytes) -> list[CheckedFile]:
+    """Type, pseudonymise and validate files read from one source, together."""
+    checked, typed = prepare_frames([(raw, fmt) for _, raw, fmt in batch],
+                                    batch[0][0].source, settings, key)
+    for c, (landed, _, _) in zip(checked, batch, strict=True):
+        c.landed = landed
+    return validate_batch(checked, typed)
 
 
 def check_files(files: list[LandedFile], settings: Settings, key: bytes) -> Iterator[CheckedFile]:
@@ -235,14 +267,25 @@ def checked_ahead(batches: Iterator[list[CheckedFile]]) -> Iterator[CheckedFile]
         worker.join()
 
 
-def validate_batch(batch: list[CheckedFile]) -> list[CheckedFile]:
-    from expectations.validate import FILE, validate_files  # GX is slow to import
+def validate_batch(batch: list[CheckedFile], typed: pl.DataFrame | None = None
+                   ) -> list[CheckedFile]:
+    """Run the source's suite once over the files of ``batch``, and keep each file's result.
 
-    stacked = pl.concat([c.frame.with_columns(pl.lit(i).alias(FILE))
-                         for i, c in enumerate(batch)])
-    results = validate_files(stacked, batch[0].landed.source)
-    for i, c in enumerate(batch):
-        validation = results[i]
+    ``typed`` is their rows stacked as ``prepare_frames`` returns them (stacked here if not
+    given). A file already set aside whole is left as it is.
+    """
+    from expectations.validate import validate_files  # GX is slow to import
+
+    numbers = [n for n, c in enumerate(batch) if c.frame is not None]
+    if not numbers:
+        return batch
+    if typed is None:
+        typed = pl.concat([batch[n].frame.with_columns(pl.lit(n, pl.Int32).alias(FILE))
+                           for n in numbers])
+    results = validate_files(typed, batch[numbers[0]].landed.source)
+    for n in numbers:
+        c = batch[n]
+        validation = results[n]
         c.outcomes = [
             {"suite": validation.suite, "expectation": o.expectation, "column": o.column,
              "success": o.success, "unexpected_count": o.unexpected_count}
@@ -261,8 +304,9 @@ def validate_batch(batch: list[CheckedFile]) -> list[CheckedFile]:
                      if not (r.endswith("required value is missing")
                              and r.split(":")[0] in failed_type)]
         # Still in the checking thread: what needs no database is done here.
-        c.good, c.repeats = split_repeats(
-            c.landed.source, c.frame.filter(~pl.col(LINE).is_in(list(c.row_reasons))))
+        good = c.frame.filter(~pl.col(LINE).is_in(list(c.row_reasons))) if c.row_reasons \
+            else c.frame
+        c.good, c.repeats = split_repeats(c.landed.source, good)
     return batch
 
 
@@ -339,7 +383,8 @@ def split_duplicates(con, source: str, frame: pl.DataFrame, file_name: str | Non
     return kept, sorted(repeats + elsewhere, key=lambda d: d["line"])
 
 
-def unknown_agencies(con, source: str, frame: pl.DataFrame) -> dict[int, str]:
+def unknown_agencies(con, source: str, frame: pl.DataFrame,
+                     known: frozenset[str] | None = None) -> dict[int, str]:
     """Lines (with their reason) naming an agency that no loaded agencies file has.
 
     Such a row has no region, and every figure is kept by region: it goes to quarantine,
@@ -348,7 +393,8 @@ def unknown_agencies(con, source: str, frame: pl.DataFrame) -> dict[int, str]:
     """
     if source == "agencies" or "agency_code" not in frame.columns or frame.is_empty():
         return {}
-    known = loading.known_codes(con, "agencies", "agency_code")
+    if known is None:
+        known = frozenset(loading.known_codes(con, "agencies", "agency_code"))
     if not known:
         return {}
     bad = frame.filter(pl.col("agency_code").is_not_null()
@@ -357,9 +403,12 @@ def unknown_agencies(con, source: str, frame: pl.DataFrame) -> dict[int, str]:
             for line, code in bad.select(LINE, "agency_code").iter_rows()}
 
 
-def set_aside_unknown_agencies(con, c: CheckedFile, good: pl.DataFrame) -> pl.DataFrame:
-    """``good`` without the rows naming an unknown agency, which join c's row reasons."""
-    unknown = unknown_agencies(con, c.landed.source, good)
+def set_aside_unknown_agencies(con, c: CheckedFile, good: pl.DataFrame,
+                               known: frozenset[str] | None = None) -> pl.DataFrame:
+    """``good`` without the rows naming an unknown agency, which join c's row reasons.
+
+    ``known`` is the agency codes loaded, when the caller has them already."""
+    unknown = unknown_agencies(con, c.landed.source, good, known)
     if not unknown:
         return good
     for line, reason in unknown.items():
@@ -397,7 +446,8 @@ def quarantine_rows(settings: Settings, c: CheckedFile, run_id: str,
 
 
 def settle(con, settings: Settings, c: CheckedFile, *, run_id: str,
-           synthetic: set[str], superseded: frozenset[str] = frozenset()) -> FileOutcome:
+           synthetic: set[str], superseded: frozenset[str] = frozenset(),
+           known_agencies: frozenset[str] | None = None) -> FileOutcome:
     """Load a checked file in one transaction, its bad rows to quarantine; or set it aside."""
     landed = c.landed
     if c.file_problems:
@@ -408,7 +458,7 @@ def settle(con, settings: Settings, c: CheckedFile, *, run_id: str,
                                  validation=c.outcomes)
         return FileOutcome(landed.source, landed.name, "rejected", problems=c.file_problems,
                            detail="; ".join(p.describe() for p in c.file_problems))
-    good = set_aside_unknown_agencies(con, c, c.good)
+    good = set_aside_unknown_agencies(con, c, c.good, known_agencies)
     good, duplicates = split_loaded_elsewhere(con, landed.source, good, landed.name,
                                               superseded)
     duplicates = sorted(c.repeats + duplicates, key=lambda d: d["line"])
@@ -456,27 +506,38 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
     awaiting = {(f.source, f.name) for f in pending
                 if loading.previous_version(con, f.source, f.name) is not None}
     done = len(files) - len(pending)
-    for source in LOAD_ORDER:
-        group = [f for f in pending if f.source == source]
-        if not group:
-            continue
-        if progress:
-            progress(f"checking {len(group)} {source} file(s)")
-        with closing(checked_ahead(check_batches(group, settings, key))) as checked:
-            for c in checked:
-                superseded = frozenset(name for src, name in awaiting
-                                       if src == source and name != c.landed.name)
-                outcome = settle(con, settings, c, run_id=run_id, synthetic=synthetic,
-                                 superseded=superseded)
-                awaiting.discard((source, c.landed.name))
-                report.outcomes.append(outcome)
-                done += 1
+    groups = [[f for f in pending if f.source == source] for source in LOAD_ORDER]
+    groups = [group for group in groups if group]
+
+    def every_batch() -> Iterator[list[CheckedFile]]:
+        # Checking needs no database: the next source is checked while this one loads.
+        for group in groups:
+            yield from check_batches(group, settings, key)
+
+    known: dict[str, frozenset[str] | None] = {}
+    with closing(checked_ahead(every_batch())) as checked:
+        for c in checked:
+            source = c.landed.source
+            if source not in known:
                 if progress:
-                    progress(f"[{done}/{len(files)}] {source}/{c.landed.name}: {outcome.outcome}"
-                             + (f" ({outcome.n_rows:,} rows)" if outcome.n_rows else "")
-                             + (f", {outcome.n_quarantined:,} row(s) quarantined"
-                                if outcome.n_quarantined else "")
-                             + (f", {outcome.n_duplicates:,} duplicate(s) reported"
-                                if outcome.n_duplicates else "")
-                             + (f" - {outcome.detail}" if outcome.detail else ""))
+                    n_files = sum(f.source == source for f in pending)
+                    progress(f"loading {n_files} {source} file(s)")
+                # Agencies load first: what is known does not change while a later source loads.
+                known[source] = (None if source == "agencies" else
+                                 frozenset(loading.known_codes(con, "agencies", "agency_code")))
+            superseded = frozenset(name for src, name in awaiting
+                                   if src == source and name != c.landed.name)
+            outcome = settle(con, settings, c, run_id=run_id, synthetic=synthetic,
+                             superseded=superseded, known_agencies=known[source])
+            awaiting.discard((source, c.landed.name))
+            report.outcomes.append(outcome)
+            done += 1
+            if progress:
+                progress(f"[{done}/{len(files)}] {source}/{c.landed.name}: {outcome.outcome}"
+                         + (f" ({outcome.n_rows:,} rows)" if outcome.n_rows else "")
+                         + (f", {outcome.n_quarantined:,} row(s) quarantined"
+                            if outcome.n_quarantined else "")
+                         + (f", {outcome.n_duplicates:,} duplicate(s) reported"
+                            if outcome.n_duplicates else "")
+                         + (f" - {outcome.detail}" if outcome.detail else ""))
     return report

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.contracts import Column, Contract
-from pipelines.readers import LINE, FileFormat, UnreadableFileError, read_landed
+from pipelines.readers import FILE, LINE, FileFormat, UnreadableFileError, read_landed
 
-__all__ = ["LINE", "Problem", "UnreadableFileError", "coerce", "map_codes", "missing_columns",
-           "read_landed"]
+__all__ = ["FILE", "LINE", "Problem", "UnreadableFileError", "coerce", "coerce_files", "map_codes",
+           "missing_columns", "read_landed"]
 
 # Booleans as exports write them, French included (ROME's O/N, oui/non, vrai/faux).
 _TRUE = ("true", "t", "1", "yes", "y", "o", "oui", "vrai")
@@ -53,9 +53,18 @@ def _blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
     Every parser below reads these columns, so none strips or tests for blanks again.
     """
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    stripped = [pl.col(name).str.strip_chars() for name in text]
-    return frame.with_columns(pl.when(s != "").then(s).alias(name)
-                              for name, s in zip(text, stripped, strict=True))
+    if not text or frame.is_empty():
+        return frame
+    # Most exports have neither padding nor empty strings: finding the columns that do is
+    # cheaper than rewriting every value of every column.
+    found = frame.select(
+        *[(pl.col(n).str.len_bytes() != pl.col(n).str.strip_chars().str.len_bytes()).any()
+          .alias(f"padded {n}") for n in text],
+        *[(pl.col(n) == "").any().alias(f"empty {n}") for n in text]).row(0)
+    padded, empty = found[:len(text)], found[len(text):]
+    exprs = [(pl.col(n).str.strip_chars() if pad else pl.col(n)).replace("", None)
+             for n, pad, blank in zip(text, padded, empty, strict=True) if pad or blank]
+    return frame.with_columns(exprs) if exprs else frame
 
 
 def _parse_bool(name: str) -> pl.Expr:
@@ -196,11 +205,25 @@ def _fast_paths(frame: pl.DataFrame, contract: Contract, fmt: FileFormat) -> pl.
 
 def coerce(frame: pl.DataFrame, contract: Contract, tz: str, fmt: FileFormat | None = None
            ) -> tuple[pl.DataFrame, list[Problem], dict[int, list[str]]]:
-    """Cast ``frame`` to the contract, in contract order, keeping the line numbers.
+    """Cast one file's ``frame`` to the contract, in contract order, keeping the line numbers.
 
     Optional columns absent from the file come out as nulls. A present value that does not
     parse is a problem, reported with its lines; it never becomes a silent null. Returns the
     typed frame, a summary per column, and every failing line's reasons.
+    """
+    typed, failures = coerce_files(frame.with_columns(pl.lit(0, pl.Int32).alias(FILE)),
+                                   contract, tz, fmt)
+    problems, row_reasons = failures.get(0, ([], {}))
+    return typed.drop(FILE), problems, row_reasons
+
+
+def coerce_files(frame: pl.DataFrame, contract: Contract, tz: str, fmt: FileFormat | None = None
+                 ) -> tuple[pl.DataFrame, dict[int, tuple[list[Problem], dict[int, list[str]]]]]:
+    """``coerce`` for several files of one layout stacked, numbered in their ``_file`` column.
+
+    One pass over all of them costs less than one per file (a monthly file is small). Returns
+    the typed frame, with ``_file``, and the problems and failing lines of each file that has
+    any, by file number.
     """
     fmt = fmt or FileFormat("csv")
     frame = _fast_paths(_blank_to_null(frame), contract, fmt)
@@ -213,22 +236,31 @@ def coerce(frame: pl.DataFrame, contract: Contract, tz: str, fmt: FileFormat | N
     }
     present_exprs = [pl.col(c.name).is_not_null().alias(f"_present_{c.name}") for c in present]
     both = frame.lazy().select(
-        pl.col(LINE), *[e.alias(n) for n, e in typed_exprs.items()], *present_exprs
+        pl.col(LINE), pl.col(FILE), *[e.alias(n) for n, e in typed_exprs.items()],
+        *present_exprs
     ).with_columns(
         # From the typed columns, so each (costly) parse runs once.
         (pl.col(f"_present_{c.name}") & pl.col(c.name).is_null()).alias(f"_failed_{c.name}")
         for c in present
     ).collect()
-    problems: list[Problem] = []
-    row_reasons: dict[int, list[str]] = {}
-    for c in present:
-        failed = both[f"_failed_{c.name}"]
-        n_failed = int(failed.sum())
-        if n_failed:
-            lines = both.filter(failed)[LINE].to_list()
+    typed = both.select(LINE, FILE, *typed_exprs)
+    failed_columns = [f"_failed_{c.name}" for c in present]
+    if not present or not any(both.select(pl.col(failed_columns).any()).row(0)):
+        return typed, {}
+    failing = both.filter(pl.any_horizontal(failed_columns)).select(
+        FILE, LINE, *failed_columns).sort(FILE, LINE)
+    failures = {}
+    for (number,), rows in failing.group_by(FILE, maintain_order=True):
+        problems: list[Problem] = []
+        row_reasons: dict[int, list[str]] = {}
+        for c in present:
+            lines = rows.filter(pl.col(f"_failed_{c.name}"))[LINE].to_list()
+            if not lines:
+                continue
             detail = f"not a valid {c.dtype}"
-            problems.append(Problem(check="type", column=c.name, n_rows=n_failed,
+            problems.append(Problem(check="type", column=c.name, n_rows=len(lines),
                                     lines=tuple(lines[:10]), detail=detail))
             for line in lines:
                 row_reasons.setdefault(line, []).append(f"{c.name}: {detail}")
-    return both.select(LINE, *typed_exprs), problems, row_reasons
+        failures[number] = (problems, row_reasons)
+    return typed, failures

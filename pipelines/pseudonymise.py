@@ -32,34 +32,38 @@ ROLES = {"person_id": "person", "employer_id": "employer", "counsellor_id": "cou
 
 
 class _Known:
-    """The pseudonyms computed so far in this process, per key.
+    """The pseudonyms computed so far in this process, per key and role.
 
     A person's contacts span every monthly file of a run: each identifier is hashed once per
-    process, not once per file. The table lives only in memory, like the key.
+    process, not once per file, and looked up by a join rather than value by value. The table
+    lives only in memory, like the key.
     """
 
     LIMIT = 5_000_000  # start afresh beyond this many identifiers (about 1 GB)
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._tables: dict[bytes, dict[str, str]] = {}
+        self._tables: dict[tuple[bytes, str], pl.DataFrame] = {}
 
     def lookup(self, key: bytes, role: str, raw: pl.Series) -> tuple[pl.Series, pl.Series]:
         """The distinct non-null values of ``raw`` and their pseudonyms, in that order."""
-        values = raw.drop_nulls().unique()
+        values = pl.DataFrame({"raw": raw.drop_nulls().unique()}, schema={"raw": pl.String})
         prefix = role + SEPARATOR
         with self._lock:
-            table = self._tables.setdefault(key, {})
-            if len(table) > self.LIMIT:
-                table.clear()
-            pseudonyms = []
-            for value in values.to_list():
-                message = prefix + value
-                known = table.get(message)
-                if known is None:
-                    known = table[message] = _mac(key, message)
-                pseudonyms.append(known)
-        return values, pl.Series(pseudonyms, dtype=pl.String)
+            table = self._tables.get((key, role))
+            if table is None or table.height > self.LIMIT:
+                table = pl.DataFrame(schema={"raw": pl.String, "pseudonym": pl.String})
+            found = values.join(table, on="raw", how="left")
+            new = found.filter(pl.col("pseudonym").is_null())["raw"]
+            if new.len():
+                minted = pl.DataFrame({"raw": new, "pseudonym": pl.Series(
+                    [_mac(key, prefix + value) for value in new.to_list()], dtype=pl.String)})
+                table = pl.concat([table, minted], rechunk=False)
+                if table.n_chunks() > 64:
+                    table = table.rechunk()
+                found = pl.concat([found.filter(pl.col("pseudonym").is_not_null()), minted])
+            self._tables[(key, role)] = table
+        return found["raw"], found["pseudonym"]
 
 
 _KNOWN = _Known()

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 LINE = "_line"
+FILE = "_file"  # which file of a batch checked together a row comes from
 SEPARATORS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";"}
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
@@ -87,24 +88,29 @@ def _kind(data: bytes, name: str, pinned: str) -> str:
     return "csv"
 
 
-def _decode(data: bytes, pinned: str) -> tuple[str, str]:
+def _decode(data: bytes, pinned: str) -> tuple[bytes, str]:
+    """The file's bytes as UTF-8, and the encoding they were found in."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8 (BOM)"
+        data[3:].decode("utf-8")  # raises if the rest is not UTF-8 after all
+        return data[3:], "utf-8 (BOM)"
     candidates = ENCODINGS if pinned == "auto" else (pinned,)
     for encoding in candidates:
         try:
-            return data.decode(encoding), encoding
+            text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             last = exc
+            continue
+        return (data if encoding == "utf-8" else text.encode()), encoding
     raise UnreadableFileError(
         f"the bytes do not decode as {' or '.join(candidates)} "
         f"(byte 0x{data[last.start]:02x} at offset {last.start})")
 
 
-def _separator(text: str, pinned: str) -> str:
+def _separator(data: bytes, pinned: str) -> str:
     if pinned != "auto":
         return SEPARATORS[pinned]
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    head = data[:65536].decode("utf-8", errors="ignore")
+    lines = [line for line in head.splitlines()[:20] if line.strip()]
     if not lines:
         raise UnreadableFileError("the file is empty")
     header = lines[0]
@@ -138,13 +144,13 @@ def read_landed(path: Path, pinned: SourceFormat | None = None) -> tuple[pl.Data
         if kind == "parquet":
             frame, fmt = pl.read_parquet(io.BytesIO(data)), FileFormat("parquet", gzipped)
         elif kind == "jsonl":
-            text, encoding = _decode(data, pinned.encoding)
-            frame = pl.read_ndjson(io.BytesIO(text.encode()), infer_schema_length=None)
+            utf8, encoding = _decode(data, pinned.encoding)
+            frame = pl.read_ndjson(io.BytesIO(utf8), infer_schema_length=None)
             fmt = FileFormat("jsonl", gzipped, encoding)
         else:
-            text, encoding = _decode(data, pinned.encoding)
-            sep = _separator(text, pinned.separator)
-            frame = pl.read_csv(io.BytesIO(text.encode()), separator=sep, infer_schema=False,
+            utf8, encoding = _decode(data, pinned.encoding)
+            sep = _separator(utf8, pinned.separator)
+            frame = pl.read_csv(io.BytesIO(utf8), separator=sep, infer_schema=False,
                                 raise_if_empty=True, truncate_ragged_lines=False)
             frame = frame.rename({c: c.strip() for c in frame.columns})
             # A decimal comma is only unambiguous when the comma does not separate fields.

@@ -14,6 +14,11 @@ import polars as pl
 from pipelines.contracts import CONTRACTS
 
 
+def arrow(frame: pl.DataFrame):
+    """``frame`` as Arrow for DuckDB to scan, without converting Polars' string views."""
+    return frame.to_arrow(compat_level=pl.CompatLevel.newest())
+
+
 def previous_version(con: duckdb.DuckDBPyConnection, source: str, file_name: str) -> str | None:
     """The content hash loaded earlier under this source and file name, if any."""
     rows = con.execute(
@@ -41,7 +46,7 @@ def keys_loaded_elsewhere(con: duckdb.DuckDBPyConnection, source: str, keys: pl.
     """Which of ``keys`` raw.<source> already holds from another file (all files if None),
     leaving out the rows of the files named in ``ignored``."""
     cols = list(keys.columns)
-    con.register("incoming_keys", keys.to_arrow())
+    con.register("incoming_keys", arrow(keys))
     try:
         skip = sorted(ignored | ({file_name} if file_name is not None else set()))
         on = " and ".join(f"r.{c} = k.{c}" for c in cols)
@@ -73,7 +78,7 @@ def load_file(
     incoming = frame.select(contract.names + ["_line"]).with_columns(
         _source_file=pl.lit(file_name), _content_hash=pl.lit(content_hash),
         _loaded_at=pl.lit(now).cast(pl.Datetime("us", "UTC")), _run_id=pl.lit(run_id),
-    ).to_arrow()
+    )
     old_hash = None if append else previous_version(con, source, file_name)
     con.begin()
     try:
@@ -83,7 +88,7 @@ def load_file(
             con.execute("update meta.quarantined_rows set status = 'superseded', "
                         "resolved_run_id = ?, resolved_at = ? where source = ? and "
                         "file_name = ? and status = 'open'", [run_id, now, source, file_name])
-        con.register("incoming", incoming)
+        con.register("incoming", arrow(incoming))
         con.execute(f"insert into raw.{source} by name select * from incoming")
         con.unregister("incoming")
         _hold_for_crash_test()
@@ -162,7 +167,7 @@ def record_validation(con, *, run_id, source, file_name, content_hash, outcomes:
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
     """Append ``rows`` to ``table`` by column name in one statement (not one per row)."""
-    con.register("rows_to_insert", rows.to_arrow())
+    con.register("rows_to_insert", arrow(rows))
     try:
         con.execute(f"insert into {table} by name select * from rows_to_insert")
     finally:
