@@ -36,7 +36,7 @@ from pipelines.parse import (
     missing_columns,
     read_landed,
 )
-from pipelines.pseudonymise import pseudonymise
+from pipelines.pseudonymise import check_form, pseudonymise
 from pipelines.readers import FileFormat
 from warehouse import loading
 
@@ -181,13 +181,13 @@ def prepare_frame(raw: pl.DataFrame, fmt: FileFormat, source: str, settings: Set
     return prepare_frames([(raw, fmt)], source, settings, key)[0][0]
 
 
-def check_batches(files: list[LandedFile], settings: Settings, key: bytes
-                  ) -> Iterator[list[CheckedFile]]:
-    """Read, type, pseudonymise and validate files of one source, a batch per GX run.
+def prepared_batches(files: list[LandedFile], settings: Settings, key: bytes
+                     ) -> Iterator[tuple[list[CheckedFile], pl.DataFrame | None]]:
+    """Read, type and pseudonymise files of one source, a batch per GX run to come.
 
-    Yields each batch once validated (an unreadable file as a batch of its own), so memory
-    holds one batch at a time. The first batch is a single file, so that loading starts
-    while the rest is checked.
+    Yields each batch with its typed rows stacked (an unreadable file as a batch of its own,
+    without rows), so memory holds a few batches at a time. The first batch is a single file,
+    so that loading starts while the rest is checked.
     """
     batch: list[tuple[LandedFile, pl.DataFrame, FileFormat]] = []
     n_rows, limit = 0, 1
@@ -196,25 +196,44 @@ def check_batches(files: list[LandedFile], settings: Settings, key: bytes
             raw, fmt = read_landed(landed.path, settings.source_format(landed.source))
         except UnreadableFileError as exc:
             problem = Problem("readable", None, 0, detail=f"{landed.name}: {exc}")
-            yield [CheckedFile(landed, problems=[problem], file_problems=[problem])]
+            yield [CheckedFile(landed, problems=[problem], file_problems=[problem])], None
             continue
         if batch and (len(batch) >= limit or n_rows + raw.height > VALIDATION_BATCH_ROWS):
-            yield check_batch(batch, settings, key)
+            yield prepare_batch(batch, settings, key)
             batch, n_rows, limit = [], 0, len(files)
         batch.append((landed, raw, fmt))
         n_rows += raw.height
     if batch:
-        yield check_batch(batch, settings, key)
+        yield prepare_batch(batch, settings, key)
 
 
-def check_batch(batch: list[tuple[LandedFile, pl.DataFrame, FileFormat]], settings: Settings,
-                key: bytes) -> list[CheckedFile]:
-    """Type, pseudonymise and validate files read from one source, together."""
+def prepare_batch(batch: list[tuple[LandedFile, pl.DataFrame, FileFormat]], settings: Settings,
+                  key: bytes) -> tuple[list[CheckedFile], pl.DataFrame | None]:
+    """``prepare_frames`` for files read from one source, each named after its file."""
     checked, typed = prepare_frames([(raw, fmt) for _, raw, fmt in batch],
                                     batch[0][0].source, settings, key)
     for c, (landed, _, _) in zip(checked, batch, strict=True):
         c.landed = landed
-    return validate_batch(checked, typed)
+    return checked, typed
+
+
+def check_batches(files: list[LandedFile], settings: Settings, key: bytes
+                  ) -> Iterator[list[CheckedFile]]:
+    """``prepared_batches``, each batch validated."""
+    for checked, typed in prepared_batches(files, settings, key):
+        yield validate_batch(checked, typed)
+
+
+def validated_ahead(prepared: Iterator[tuple[list[CheckedFile], pl.DataFrame | None]]
+                    ) -> Iterator[list[CheckedFile]]:
+    """Validate the batches of ``prepared`` while a thread prepares the next ones.
+
+    Typing (Polars) lets go of the GIL, validating (GX, Python) mostly holds it: as two
+    stages they keep both cores busy while the first batches load.
+    """
+    with closing(ahead(prepared, name="ingest-prepare")) as stream:
+        for checked, typed in stream:
+            yield validate_batch(checked, typed)
 
 
 def check_files(files: list[LandedFile], settings: Settings, key: bytes) -> Iterator[CheckedFile]:
@@ -226,12 +245,11 @@ def check_files(files: list[LandedFile], settings: Settings, key: bytes) -> Iter
 _DONE = object()
 
 
-def checked_ahead(batches: Iterator[list[CheckedFile]]) -> Iterator[CheckedFile]:
-    """Yield the files of ``batches`` while a thread already checks the next batch.
+def ahead(items: Iterator, name: str = "ingest-check") -> Iterator:
+    """Yield the items of ``items`` while a thread already computes the next one.
 
-    Checking (Polars, GX) and loading (DuckDB, which lets go of the GIL) then share the two
-    cores instead of taking turns. At most one checked batch waits; an error in the thread
-    is raised here, in the caller's thread.
+    At most one finished item waits; an error in the thread is raised here, in the caller's
+    thread. Closing this generator stops the thread, and closes ``items``.
     """
     waiting: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
@@ -248,23 +266,38 @@ def checked_ahead(batches: Iterator[list[CheckedFile]]) -> Iterator[CheckedFile]
 
     def work():
         try:
-            for batch in batches:
-                if not offer(batch):
+            for item in items:
+                if not offer(item):
                     return
             offer(_DONE)
         except BaseException as exc:  # handed over to the caller
             offer(exc)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
 
-    worker = threading.Thread(target=work, name="ingest-check", daemon=True)
+    worker = threading.Thread(target=work, name=name, daemon=True)
     worker.start()
     try:
         while (item := waiting.get()) is not _DONE:
             if isinstance(item, BaseException):
                 raise item
-            yield from item
+            yield item
     finally:
         stop.set()
         worker.join()
+
+
+def checked_ahead(batches: Iterator[list[CheckedFile]]) -> Iterator[CheckedFile]:
+    """Yield the files of ``batches`` while a thread already checks the next batch.
+
+    Checking (Polars, GX) and loading (DuckDB, which lets go of the GIL) then share the two
+    cores instead of taking turns.
+    """
+    with closing(ahead(batches)) as stream:
+        for batch in stream:
+            yield from batch
 
 
 def validate_batch(batch: list[CheckedFile], typed: pl.DataFrame | None = None
@@ -274,11 +307,10 @@ def validate_batch(batch: list[CheckedFile], typed: pl.DataFrame | None = None
     ``typed`` is their rows stacked as ``prepare_frames`` returns them (stacked here if not
     given). A file already set aside whole is left as it is.
     """
-    from expectations.validate import validate_files  # GX is slow to import
-
     numbers = [n for n, c in enumerate(batch) if c.frame is not None]
     if not numbers:
         return batch
+    from expectations.validate import validate_files  # GX is slow to import
     if typed is None:
         typed = pl.concat([batch[n].frame.with_columns(pl.lit(n, pl.Int32).alias(FILE))
                            for n in numbers])
@@ -502,6 +534,7 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
     if not pending:
         return report
     key = pseudonym_key_for(settings, pending, synthetic)
+    check_form(loading.pseudonym_lengths(con))
     # Files loaded before whose corrected version is in this run, until it replaces them.
     awaiting = {(f.source, f.name) for f in pending
                 if loading.previous_version(con, f.source, f.name) is not None}
@@ -509,13 +542,13 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
     groups = [[f for f in pending if f.source == source] for source in LOAD_ORDER]
     groups = [group for group in groups if group]
 
-    def every_batch() -> Iterator[list[CheckedFile]]:
+    def every_batch() -> Iterator[tuple[list[CheckedFile], pl.DataFrame | None]]:
         # Checking needs no database: the next source is checked while this one loads.
         for group in groups:
-            yield from check_batches(group, settings, key)
+            yield from prepared_batches(group, settings, key)
 
     known: dict[str, frozenset[str] | None] = {}
-    with closing(checked_ahead(every_batch())) as checked:
+    with closing(checked_ahead(validated_ahead(every_batch()))) as checked:
         for c in checked:
             source = c.landed.source
             if source not in known:

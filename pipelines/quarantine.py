@@ -25,6 +25,7 @@ from pipelines.ingest import (
     validate_batch,
 )
 from pipelines.parse import LINE
+from pipelines.pseudonymise import check_form
 from pipelines.readers import FileFormat
 from warehouse import loading
 
@@ -94,6 +95,7 @@ def replay(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str,
     if not open_rows:
         return report
     key = settings.pseudonym_key()
+    check_form(loading.pseudonym_lengths(con))
     by_file: dict[str, list[tuple]] = {}
     for row in open_rows:
         by_file.setdefault(row[4], []).append(row)

@@ -40,6 +40,18 @@ def known_codes(con: duckdb.DuckDBPyConnection, source: str, column: str) -> set
         f"select distinct {column} from raw.{source} where {column} is not null").fetchall()}
 
 
+def pseudonym_lengths(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The length of one loaded pseudonym per pseudonymised column (``table.column``)."""
+    lengths = {}
+    for contract in CONTRACTS.values():
+        for column in contract.pseudonymised:
+            rows = con.execute(f"select length({column}) from raw.{contract.source} "
+                               f"where {column} is not null limit 1").fetchall()
+            if rows:
+                lengths[f"{contract.source}.{column}"] = rows[0][0]
+    return lengths
+
+
 def keys_loaded_elsewhere(con: duckdb.DuckDBPyConnection, source: str, keys: pl.DataFrame,
                           file_name: str | None, ignored: frozenset[str] = frozenset()
                           ) -> pl.DataFrame:

@@ -1,16 +1,20 @@
 """Keyed pseudonyms: stable for a key, different across keys and identity spaces."""
 
+import base64
 import hashlib
 import hmac
 
 import polars as pl
+import pytest
 
 from pipelines.contracts import INTERACTIONS, JOBSEEKERS
-from pipelines.pseudonymise import pseudonymise
+from pipelines.pseudonymise import OutdatedPseudonymsError, check_form, pseudonymise
 
 
 def expected(key: bytes, role: str, raw: str) -> str:
-    return hmac.new(key, f"{role}\x1f{raw}".encode(), hashlib.sha256).hexdigest()
+    """The first 72 bits of HMAC-SHA256, base64url: computed here with the hmac module."""
+    digest = hmac.new(key, f"{role}\x1f{raw}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:9]).decode()
 
 
 def test_person_ids_become_hmac_sha256_of_the_key():
@@ -50,3 +54,14 @@ def test_ids_seen_in_an_earlier_file_keep_their_pseudonym_and_new_ones_get_their
     out = pseudonymise(employer, INTERACTIONS, b"cache")
     assert out.row(0) == ("employer", expected(b"cache", "employer", "A"),
                           expected(b"cache", "counsellor", "A"))
+
+
+def test_pseudonyms_are_twelve_characters_and_old_ones_are_refused():
+    out = pseudonymise(pl.DataFrame({"person_id": [f"P{i}" for i in range(1000)]}),
+                       JOBSEEKERS, b"k")
+    assert out["person_id"].str.len_bytes().unique().to_list() == [12]  # kept inline by DuckDB
+    assert out["person_id"].n_unique() == 1000
+    check_form({"jobseekers.person_id": 12, "interactions.party_id": 12})
+    check_form({})  # nothing loaded yet
+    with pytest.raises(OutdatedPseudonymsError, match=r"interactions.party_id \(64 characters\)"):
+        check_form({"jobseekers.person_id": 12, "interactions.party_id": 64})

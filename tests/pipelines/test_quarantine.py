@@ -226,3 +226,29 @@ def test_a_row_naming_an_unknown_agency_waits_in_quarantine_until_the_agency_is_
                            ).fetchall() == [("I1", "A1"), ("I2", "ZZ9")]
     finally:
         con.close()
+
+
+def test_a_warehouse_with_pseudonyms_of_an_earlier_form_is_refused_before_anything_loads(home):
+    """New 12-character pseudonyms beside old 64-character ones would split every person."""
+    from observatory.errors import user_facing
+    from pipelines.pseudonymise import OutdatedPseudonymsError
+
+    con = connect_build(home.build_db)
+    try:
+        ingest_landing(con, home, "run-1")
+        con.execute("update raw.interactions set party_id = repeat('a', 64)")  # as before
+        (home.landing_dir / "interactions" / "day2.csv").write_text(
+            "\n".join([HEADER, row(9, "web")]))
+        before = con.execute("select count(*), count(distinct _source_file) "
+                             "from raw.interactions").fetchall()
+        for attempt in (lambda: ingest_landing(con, home, "run-2"),
+                        lambda: replay(con, home, "replay-1")):
+            with pytest.raises(OutdatedPseudonymsError) as refused:
+                attempt()
+            message = user_facing(refused.value)  # what the CLI prints, on one line
+            assert "interactions.party_id (64 characters)" in message
+            assert "move the build database" in message
+        assert con.execute("select count(*), count(distinct _source_file) "
+                           "from raw.interactions").fetchall() == before
+    finally:
+        con.close()
