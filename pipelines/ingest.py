@@ -16,6 +16,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -104,8 +105,12 @@ def discover(landing_dir: Path) -> list[LandedFile]:
             continue
         for path in sorted(folder.iterdir()):
             if path.is_file() and path.suffix.lower() in SUFFIXES and not path.name.startswith("."):
-                found.append(LandedFile(source, path, sha256_file(path)))
-    return found
+                found.append((source, path))
+    # hashlib lets go of the GIL on large buffers: two files are hashed at a time.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        hashes = list(pool.map(sha256_file, [path for _, path in found]))
+    return [LandedFile(source, path, digest)
+            for (source, path), digest in zip(found, hashes, strict=True)]
 
 
 def synthetic_hashes(landing_dir: Path) -> set[str]:
@@ -133,6 +138,7 @@ class CheckedFile:
     row_reasons: dict[int, list[str]] = field(default_factory=dict)  # line -> reasons
     outcomes: list[dict] = field(default_factory=list)
     good: pl.DataFrame | None = None   # the rows that passed, each key once (after validation)
+    agency_codes: frozenset[str] | None = None  # the distinct agency codes of ``good``
     repeats: list[dict] = field(default_factory=list)  # keys repeated within the file
 
 
@@ -339,6 +345,8 @@ def validate_batch(batch: list[CheckedFile], typed: pl.DataFrame | None = None
         good = c.frame.filter(~pl.col(LINE).is_in(list(c.row_reasons))) if c.row_reasons \
             else c.frame
         c.good, c.repeats = split_repeats(c.landed.source, good)
+        if "agency_code" in c.good.columns:
+            c.agency_codes = frozenset(c.good["agency_code"].drop_nulls().unique().to_list())
     return batch
 
 
@@ -396,8 +404,7 @@ def split_loaded_elsewhere(con, source: str, frame: pl.DataFrame, file_name: str
     keys = list(CONTRACTS[source].key_columns)
     if not keys or frame.is_empty():
         return frame, []
-    elsewhere = loading.keys_loaded_elsewhere(con, source, frame.select(keys), file_name,
-                                              superseded)
+    elsewhere = loading.keys_loaded_elsewhere(con, source, frame, keys, file_name, superseded)
     if elsewhere.is_empty():
         return frame, []
     hit = frame.join(elsewhere, on=keys, how="inner")
@@ -440,6 +447,8 @@ def set_aside_unknown_agencies(con, c: CheckedFile, good: pl.DataFrame,
     """``good`` without the rows naming an unknown agency, which join c's row reasons.
 
     ``known`` is the agency codes loaded, when the caller has them already."""
+    if known and c.agency_codes is not None and c.agency_codes <= known:
+        return good  # known from the codes the checking thread listed, without a pass here
     unknown = unknown_agencies(con, c.landed.source, good, known)
     if not unknown:
         return good
@@ -540,6 +549,10 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
                 if loading.previous_version(con, f.source, f.name) is not None}
     done = len(files) - len(pending)
     groups = [[f for f in pending if f.source == source] for source in LOAD_ORDER]
+    # Agencies (reference data) first, so that facts find their agency in the same refresh;
+    # then the largest source, so that loading, the longest stage, starts on the bulk while
+    # the smaller sources are still checked.
+    groups = [groups[0]] + sorted(groups[1:], key=lambda g: -sum(f.path.stat().st_size for f in g))
     groups = [group for group in groups if group]
 
     def every_batch() -> Iterator[tuple[list[CheckedFile], pl.DataFrame | None]]:

@@ -52,21 +52,26 @@ def pseudonym_lengths(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return lengths
 
 
-def keys_loaded_elsewhere(con: duckdb.DuckDBPyConnection, source: str, keys: pl.DataFrame,
-                          file_name: str | None, ignored: frozenset[str] = frozenset()
-                          ) -> pl.DataFrame:
-    """Which of ``keys`` raw.<source> already holds from another file (all files if None),
-    leaving out the rows of the files named in ``ignored``."""
-    cols = list(keys.columns)
-    con.register("incoming_keys", arrow(keys))
+def keys_loaded_elsewhere(con: duckdb.DuckDBPyConnection, source: str, frame: pl.DataFrame,
+                          cols: list[str], file_name: str | None,
+                          ignored: frozenset[str] = frozenset()) -> pl.DataFrame:
+    """Which keys (columns ``cols``) of ``frame`` raw.<source> already holds from another file
+    (all files if None), leaving out the rows of the files named in ``ignored``."""
+    con.register("incoming_keys", arrow(frame).select(cols))
     try:
         skip = sorted(ignored | ({file_name} if file_name is not None else set()))
         on = " and ".join(f"r.{c} = k.{c}" for c in cols)
-        return con.sql(
+        found = con.sql(
             f"select k.*, min(r._source_file) as kept_file from incoming_keys as k "
             f"join raw.{source} as r on {on} "
             f"and not list_contains($skip::varchar[], r._source_file) group by all",
-            params={"skip": skip}).pl()
+            params={"skip": skip}).to_arrow_table()
+        # Mostly nothing: an empty answer is built without waiting for Polars' threads, which
+        # are busy checking the next files.
+        if found.num_rows == 0:
+            return pl.DataFrame(schema={**{c: frame.schema[c] for c in cols},
+                                        "kept_file": pl.String})
+        return pl.from_arrow(found)
     finally:
         con.unregister("incoming_keys")
 
@@ -87,10 +92,7 @@ def load_file(
     """
     contract = CONTRACTS[source]
     now = datetime.now(UTC)
-    incoming = frame.select(contract.names + ["_line"]).with_columns(
-        _source_file=pl.lit(file_name), _content_hash=pl.lit(content_hash),
-        _loaded_at=pl.lit(now).cast(pl.Datetime("us", "UTC")), _run_id=pl.lit(run_id),
-    )
+    incoming = arrow(frame).select(contract.names + ["_line"])  # in Arrow: no Polars threads
     old_hash = None if append else previous_version(con, source, file_name)
     con.begin()
     try:
@@ -100,8 +102,11 @@ def load_file(
             con.execute("update meta.quarantined_rows set status = 'superseded', "
                         "resolved_run_id = ?, resolved_at = ? where source = ? and "
                         "file_name = ? and status = 'open'", [run_id, now, source, file_name])
-        con.register("incoming", arrow(incoming))
-        con.execute(f"insert into raw.{source} by name select * from incoming")
+        con.register("incoming", incoming)
+        # The lineage, the same for every row of the file, is added by DuckDB.
+        con.execute(f"insert into raw.{source} by name select *, $file as _source_file, "
+                    "$hash as _content_hash, $now as _loaded_at, $run as _run_id from incoming",
+                    {"file": file_name, "hash": content_hash, "now": now, "run": run_id})
         con.unregister("incoming")
         _hold_for_crash_test()
         if not append:
@@ -168,13 +173,19 @@ def record_event(con, *, run_id, source, file_name, content_hash, outcome, n_row
 def record_validation(con, *, run_id, source, file_name, content_hash, outcomes: list[dict]):
     if not outcomes:
         return
-    insert_rows(con, "meta.validation_results", pl.DataFrame(
-        [{"suite": o["suite"], "expectation": o["expectation"], "column_name": o["column"],
-          "success": o["success"], "unexpected_count": o["unexpected_count"]} for o in outcomes],
-        schema={"suite": pl.String, "expectation": pl.String, "column_name": pl.String,
-                "success": pl.Boolean, "unexpected_count": pl.Int64},
-    ).with_columns(run_id=pl.lit(run_id), source=pl.lit(source), file_name=pl.lit(file_name),
-                   content_hash=pl.lit(content_hash), validated_at=pl.lit(datetime.now(UTC))))
+    # One statement, the outcomes as lists DuckDB unnests side by side.
+    con.execute(
+        "insert into meta.validation_results (run_id, source, file_name, content_hash, suite, "
+        "expectation, column_name, success, unexpected_count, validated_at) "
+        "select $run, $source, $file, $hash, unnest($suite::varchar[]), "
+        "unnest($expectation::varchar[]), unnest($column::varchar[]), "
+        "unnest($success::boolean[]), unnest($count::bigint[]), $now",
+        {"run": run_id, "source": source, "file": file_name, "hash": content_hash,
+         "suite": [o["suite"] for o in outcomes],
+         "expectation": [o["expectation"] for o in outcomes],
+         "column": [o["column"] for o in outcomes],
+         "success": [o["success"] for o in outcomes],
+         "count": [o["unexpected_count"] for o in outcomes], "now": datetime.now(UTC)})
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
