@@ -102,34 +102,6 @@ def suite_for(source: str):
     return importlib.import_module(f"expectations.{source}").build_suite()
 
 
-def _columns_of(expectation) -> tuple[str, ...]:
-    kw = expectation.configuration.kwargs
-    if "column_list" in kw:
-        return tuple(kw["column_list"])
-    return tuple(kw[k] for k in ("column", "column_A", "column_B") if kw.get(k))
-
-
-@cache
-def column_suites(source: str) -> tuple[tuple[tuple[str, ...], gx.ExpectationSuite], ...]:
-    """The suite split by the columns each expectation reads, to run on narrow frames.
-
-    GX filters the whole batch once per expectation (to set nulls aside), so on a wide frame
-    every check pays for every column; on the columns it reads it costs half as much in all,
-    for the same results.
-    """
-    suite = suite_for(source)
-    groups: dict[tuple[str, ...], list] = {}
-    for expectation in suite.expectations:
-        groups.setdefault(_columns_of(expectation), []).append(expectation)
-    parts = []
-    for i, (columns, expectations) in enumerate(groups.items()):
-        part = gx.ExpectationSuite(name=f"{suite.name}.{i}")
-        for expectation in expectations:
-            part.add_expectation(expectation.copy(update={"id": None}))
-        parts.append((columns, part))
-    return tuple(parts)
-
-
 def validate(frame: pl.DataFrame, source: str) -> Validation:
     """Validate one file's frame, already cast by ``pipelines.parse.coerce``."""
     return validate_files(frame.with_columns(pl.lit(0).alias(FILE)), source)[0]
@@ -149,17 +121,15 @@ def validate_files(frame: pl.DataFrame, source: str) -> dict[int, Validation]:
     files = frame[FILE].to_numpy()
     lines = frame[LINE].to_numpy()
     file_numbers = sorted(set(files.tolist()))
-    results = []
-    for columns, part in column_suites(source):
-        batch = _batch_definition().get_batch(batch_parameters={"dataframe": pdf[list(columns)]})
-        # Pass or fail first; only a failing part is run again to name its rows.
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": pdf})
+    # Pass or fail first; only a failing batch is run again to name its rows.
+    with _CONFIGURATIONS.kept():
+        result = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
+    if not result.success:
         with _CONFIGURATIONS.kept():
-            result = batch.validate(part, result_format={"result_format": "BOOLEAN_ONLY"})
-        if not result.success:
-            with _CONFIGURATIONS.kept():
-                result = batch.validate(part, result_format={"result_format": "COMPLETE",
-                                                             "partial_unexpected_count": 0})
-        results += result.results
+            result = batch.validate(suite, result_format={"result_format": "COMPLETE",
+                                                          "partial_unexpected_count": 0})
+    results = result.results
     outcomes = {f: [] for f in file_numbers}
     problems = {f: [] for f in file_numbers}
     row_reasons: dict[int, dict[int, list[str]]] = {f: {} for f in file_numbers}
