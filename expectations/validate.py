@@ -102,6 +102,13 @@ def suite_for(source: str):
     return importlib.import_module(f"expectations.{source}").build_suite()
 
 
+def start() -> None:
+    """Create GX's data context and every suite now rather than on first use: like the
+    import, it is done once per process, whatever the data."""
+    for source in CONTRACTS:
+        suite_for(source)
+
+
 def validate(frame: pl.DataFrame, source: str) -> Validation:
     """Validate one file's frame, already cast by ``pipelines.parse.coerce``."""
     return validate_files(frame.with_columns(pl.lit(0).alias(FILE)), source)[0]

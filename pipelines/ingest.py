@@ -192,8 +192,9 @@ def prepared_batches(files: list[LandedFile], settings: Settings, key: bytes
     """Read, type and pseudonymise files of one source, a batch per GX run to come.
 
     Yields each batch with its typed rows stacked (an unreadable file as a batch of its own,
-    without rows), so memory holds a few batches at a time. The first batch is a single file,
-    so that loading starts while the rest is checked.
+    without rows), so memory holds a few batches at a time. The first batch is a single file
+    and each next one at most twice as many (up to VALIDATION_BATCH_ROWS rows): loading starts
+    early, and the larger batches, cheaper per row to validate, follow.
     """
     batch: list[tuple[LandedFile, pl.DataFrame, FileFormat]] = []
     n_rows, limit = 0, 1
@@ -206,7 +207,7 @@ def prepared_batches(files: list[LandedFile], settings: Settings, key: bytes
             continue
         if batch and (len(batch) >= limit or n_rows + raw.height > VALIDATION_BATCH_ROWS):
             yield prepare_batch(batch, settings, key)
-            batch, n_rows, limit = [], 0, len(files)
+            batch, n_rows, limit = [], 0, limit * 2
         batch.append((landed, raw, fmt))
         n_rows += raw.height
     if batch:
