@@ -126,7 +126,7 @@ def main() -> int:
         st.rows = con.execute("select count(*) from t").fetchall()[0][0]
         con.close()
 
-    with measured(stages, "start great_expectations (import, context, suites)",
+    with measured(stages, "start great_expectations (import, context, first run of each suite)",
                   note="once per process, whatever the data size: left out of the ingest rate"):
         import expectations.validate
 
