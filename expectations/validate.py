@@ -27,7 +27,8 @@ gx_pandas_engine.HASH_THRESHOLD = 0
 # Each validation turns every expectation's class name into its snake_case type some thirty
 # times, by regular expression: a fifth of GX's fixed cost per run. The function is pure, so
 # its results are kept.
-gx_expectation.camel_to_snake = cache(gx_expectation.camel_to_snake)
+if callable(getattr(gx_expectation, "camel_to_snake", None)):  # GX internals: only if there
+    gx_expectation.camel_to_snake = cache(gx_expectation.camel_to_snake)
 
 
 class _ConfigurationsPerRun:
@@ -61,8 +62,19 @@ class _ConfigurationsPerRun:
             self._local.table = None
 
 
-_CONFIGURATIONS = _ConfigurationsPerRun()
-gx_expectation.Expectation.configuration = property(_CONFIGURATIONS.get)
+class _AsShipped:
+    """What ``_CONFIGURATIONS`` is when GX no longer has the property it replaces."""
+
+    @contextmanager
+    def kept(self):
+        yield
+
+
+if isinstance(getattr(gx_expectation.Expectation, "configuration", None), property):
+    _CONFIGURATIONS = _ConfigurationsPerRun()
+    gx_expectation.Expectation.configuration = property(_CONFIGURATIONS.get)
+else:  # a GX release that changed its internals: slower, still correct
+    _CONFIGURATIONS = _AsShipped()
 
 
 @dataclass(frozen=True)
