@@ -166,8 +166,10 @@ def prepare_frames(read: list[tuple[pl.DataFrame, FileFormat]], source: str,
         layouts.setdefault(layout, []).append(number)
     typed_parts = []
     for numbers in layouts.values():
+        # One contiguous copy: Polars would otherwise gather the CSV reader's many chunks
+        # again in each step that reads a column.
         stacked = pl.concat([checked[n].raw.with_columns(pl.lit(n, pl.Int32).alias(FILE))
-                             for n in numbers])
+                             for n in numbers], rechunk=True)
         mapped = map_codes(stacked, contract, settings.code_mappings(source))
         typed, failures = coerce_files(mapped, contract, settings.timezone, checked[numbers[0]].fmt)
         typed_parts.append(pseudonymise(typed, contract, key))
