@@ -13,16 +13,6 @@ from pipelines.contracts import Contract
 SEPARATOR = "\x1f"
 
 
-def pseudonym(key: bytes, role: str, raw: str) -> str:
-    """The pseudonym of one identifier.
-
-    The identifier's role is part of the message, so the same raw string used as a person id
-    and as an employer id gets two unrelated pseudonyms. A job-seeker's ``party_id`` in the
-    interaction logs and their ``person_id`` in the register share the role ``person``.
-    """
-    return _mac(key, f"{role}{SEPARATOR}{raw}")
-
-
 # A pseudonym is the HMAC's first 72 bits in 12 base64url characters. DuckDB keeps a string
 # of up to 12 bytes inside its row rather than on a heap, so loading, joining and grouping by
 # pseudonym cost far less than with the 64-character hex digest. The chance that two of 30
@@ -51,7 +41,10 @@ def check_form(lengths: dict[str, int]) -> None:
             "statistics imported from outside landing/official/ (docs/privacy.md).")
 
 
-# Which identity space each pseudonymised column belongs to.
+# Which identity space each pseudonymised column belongs to. The role is part of the HMAC's
+# message (role, 0x1F, raw id), so the same raw string used as a person id and as an employer
+# id gets two unrelated pseudonyms. A job-seeker's ``party_id`` in the interaction logs and
+# their ``person_id`` in the register share the role ``person``.
 ROLES = {"person_id": "person", "employer_id": "employer", "counsellor_id": "counsellor"}
 
 

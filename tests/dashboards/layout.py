@@ -5,6 +5,20 @@ from __future__ import annotations
 WALK_LEAVES = str | int | float
 
 
+def route(client, pathname: str, search: str = ""):
+    """Ask the app's page router for a page, as the browser does; the Flask response."""
+    deps = client.get("/_dash-dependencies").get_json()
+    output = next(d["output"] for d in deps if "_pages_content.children" in d["output"])
+    return client.post("/_dash-update-component", json={
+        "output": output,
+        "outputs": [{"id": "_pages_content", "property": "children"},
+                    {"id": "_pages_store", "property": "data"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
+                   {"id": "_pages_location", "property": "search", "value": search}],
+        "changedPropIds": ["_pages_location.pathname"], "state": [],
+    })
+
+
 def walk(component):
     """Every component in a Dash layout tree, depth first."""
     yield component

@@ -19,6 +19,7 @@ from dashboards.app import create_app
 from dashboards.pages import data_quality as dq
 from observatory import users
 from observatory.settings import Settings, SettingsError
+from tests.dashboards.layout import route as route_page
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "warehouse"))
@@ -93,16 +94,7 @@ def logout_token(client) -> str:
 
 def route(client, pathname: str, search: str = ""):
     """Ask the Dash page router for a page, as the browser does: (status, JSON text)."""
-    deps = client.get("/_dash-dependencies").get_json()
-    output = next(d["output"] for d in deps if "_pages_content.children" in d["output"])
-    response = client.post("/_dash-update-component", json={
-        "output": output,
-        "outputs": [{"id": "_pages_content", "property": "children"},
-                    {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
-                   {"id": "_pages_location", "property": "search", "value": search}],
-        "changedPropIds": ["_pages_location.pathname"], "state": [],
-    })
+    response = route_page(client, pathname, search)
     return response.status_code, json.dumps(response.get_json())
 
 

@@ -18,7 +18,7 @@ from dashboards.components.filters import fid
 from dashboards.components.format import fmt_int, month_value
 from dashboards.pages import channels, overview
 from dashboards.queries import add_months
-from tests.dashboards.layout import by_id, walk
+from tests.dashboards.layout import by_id, route, walk
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACTS = "marts.mart_contacts_monthly"
@@ -224,16 +224,7 @@ def test_links_to_other_pages_keep_only_the_shared_filters(app):
 
 def _route(client, pathname: str, search: str = "") -> str:
     """Ask the app's page router for a page, as the browser does."""
-    deps = client.get("/_dash-dependencies").get_json()
-    output = next(d["output"] for d in deps if "_pages_content.children" in d["output"])
-    response = client.post("/_dash-update-component", json={
-        "output": output,
-        "outputs": [{"id": "_pages_content", "property": "children"},
-                    {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
-                   {"id": "_pages_location", "property": "search", "value": search}],
-        "changedPropIds": ["_pages_location.pathname"], "state": [],
-    })
+    response = route(client, pathname, search)
     assert response.status_code == 200
     return json.dumps(response.get_json())
 

@@ -35,7 +35,7 @@ from dashboards.pages import channels, employers, outcomes, overview
 from observatory import access
 from observatory.access import User
 from observatory.settings import Settings
-from tests.dashboards.layout import walk
+from tests.dashboards.layout import route, walk
 
 SCOPE = ("FRK",)
 OTHER = "FR1"
@@ -624,16 +624,7 @@ def test_a_page_asked_for_another_region_shows_the_managers_own(manager_client, 
     _app, client = manager_client
     response = client.get(f"/employers?region={OTHER}")
     assert response.status_code == 200
-    deps = client.get("/_dash-dependencies").get_json()
-    output = next(d["output"] for d in deps if "_pages_content.children" in d["output"])
-    routed = client.post("/_dash-update-component", json={
-        "output": output,
-        "outputs": [{"id": "_pages_content", "property": "children"},
-                    {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/employers"},
-                   {"id": "_pages_location", "property": "search",
-                    "value": f"?region={OTHER},{SCOPE[0]}"}],
-        "changedPropIds": ["_pages_location.pathname"], "state": []})
+    routed = route(client, "/employers", f"?region={OTHER},{SCOPE[0]}")
     assert routed.status_code == 200
     text = _body_text(routed)
     assert "employers-regions" in text and SCOPE[0] in text
