@@ -45,6 +45,8 @@ def test_no_raw_identifier_in_any_table(demo_home):
 
 def test_no_raw_identifier_in_the_database_bytes(demo_home):
     raw = raw_identifiers(demo_home.landing_dir)
+    # Bit-packed integers hold runs like "C3284"; a raw id that short is found there by chance.
+    assert min(map(len, raw)) >= 8
     pattern = re.compile(rb"[A-Z]\d{4,9}")
     for path in (demo_home.build_db, demo_home.published_db):
         tokens = {m.decode() for m in pattern.findall(path.read_bytes())}

@@ -191,16 +191,16 @@ def test_ids_look_like_raw_exports(data):
     patterns = {
         ("jobseekers", "person_id"): r"^P\d{7}$",
         ("vacancies", "vacancy_id"): r"^V\d{6}$",
-        ("vacancies", "employer_id"): r"^E\d{5}$",
+        ("vacancies", "employer_id"): r"^E\d{7}$",
         ("interactions", "interaction_id"): r"^I\d{8}$",
-        ("interactions", "counsellor_id"): r"^C\d{4}$",
+        ("interactions", "counsellor_id"): r"^C\d{7}$",
         ("agencies", "agency_code"): r"^(\d{2}|2A|2B)\d{3}$",
     }
     for (source, column), pattern in patterns.items():
         assert data[source][column].drop_nulls().str.contains(pattern).all(), column
     party = data["interactions"].select("party_type", "party_id")
     assert party.filter(pl.col("party_type") == "employer")["party_id"].str.contains(
-        r"^E\d{5}$").all()
+        r"^E\d{7}$").all()
 
 
 def test_agencies_cover_the_thirteen_regions(data):
