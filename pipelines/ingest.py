@@ -233,16 +233,20 @@ def check_batches(files: list[LandedFile], settings: Settings, key: bytes
         yield validate_batch(checked, typed)
 
 
-def validated_ahead(prepared: Iterator[tuple[list[CheckedFile], pl.DataFrame | None]]
+def validated_ahead(prepared: Iterator[tuple[list[CheckedFile], pl.DataFrame | None]],
+                    screen: Callable[[list[CheckedFile]], None] | None = None
                     ) -> Iterator[list[CheckedFile]]:
-    """Validate the batches of ``prepared`` while a thread prepares the next ones.
+    """Validate (and ``screen``) the batches of ``prepared`` while a thread prepares the next.
 
     Typing (Polars) lets go of the GIL, validating (GX, Python) mostly holds it: as two
     stages they keep both cores busy while the first batches load.
     """
     with closing(ahead(prepared, name="ingest-prepare")) as stream:
         for checked, typed in stream:
-            yield validate_batch(checked, typed)
+            batch = validate_batch(checked, typed)
+            if screen is not None:
+                screen(batch)
+            yield batch
 
 
 def check_files(files: list[LandedFile], settings: Settings, key: bytes) -> Iterator[CheckedFile]:
@@ -388,11 +392,9 @@ def skip_duplicate(con, landed: LandedFile, run_id: str, first: str) -> FileOutc
 def split_repeats(source: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
     """Keep the first row of each key; report the repeats within the frame."""
     keys = list(CONTRACTS[source].key_columns)
-    if not keys or frame.is_empty():
-        return frame, []
+    if not keys or frame.is_empty() or frame.select(keys).n_unique() == frame.height:
+        return frame, []  # counting distinct keys is a fifth of the cost of keeping the first
     first = frame.unique(subset=keys, keep="first", maintain_order=True)
-    if first.height == frame.height:
-        return frame, []
     repeats = frame.join(first.select(LINE), on=LINE, how="anti")
     return first, [{"line": r[LINE], "key": "|".join(str(r[k]) for k in keys),
                     "kept_file": "(same file)"} for r in repeats.iter_rows(named=True)]
@@ -423,6 +425,118 @@ def split_duplicates(con, source: str, frame: pl.DataFrame, file_name: str | Non
     first, repeats = split_repeats(source, frame)
     kept, elsewhere = split_loaded_elsewhere(con, source, first, file_name)
     return kept, sorted(repeats + elsewhere, key=lambda d: d["line"])
+
+
+class RunScreen:
+    """What loading would otherwise ask the warehouse file by file, answered while checking.
+
+    Sets aside the rows naming an agency no agencies file has, and the rows whose key another
+    file keeps. Files are checked in the order they load, so the keys kept by the files
+    checked before are those loaded before in this run: they are held here. Keys loaded by
+    earlier runs are looked up once per batch (on a cursor of its own), leaving out the rows
+    of the files this run corrects, which are about to go. Loading, the stage that sets the
+    pace, is spared a join per file against the whole raw table.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str,
+                 corrected: set[tuple[str, str]]):
+        self._run_id = run_id
+        self._corrected = {source: sorted(name for src, name in corrected if src == source)
+                           for source in CONTRACTS}
+        self._earlier = {source: con.execute(
+            f"select exists (select 1 from raw.{source} "
+            "where not list_contains(?::varchar[], _source_file))",
+            [self._corrected[source]]).fetchall()[0][0] for source in CONTRACTS}
+        self._agencies = frozenset(code for (code,) in con.execute(
+            "select distinct agency_code from raw.agencies where agency_code is not null "
+            "and not list_contains(?::varchar[], _source_file)",
+            [self._corrected["agencies"]]).fetchall())
+        # Per source: the keys kept in this run, with the number of the file keeping them.
+        self._kept: dict[str, list[pl.DataFrame]] = {source: [] for source in CONTRACTS}
+        self._names: dict[str, list[str]] = {source: [] for source in CONTRACTS}
+        self._con = None
+        if any(self._earlier.values()):
+            (database,), = con.execute("select current_database()").fetchall()
+            self._con = con.cursor()
+            self._con.execute(f'use "{database}"')
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+
+    def __call__(self, batch: list[CheckedFile]) -> None:
+        files = [c for c in batch if c.good is not None and not c.file_problems]
+        if not files:
+            return
+        source = files[0].landed.source
+        for c in files:
+            c.good = set_aside_unknown_agencies(None, c, c.good, self._agencies)
+        keys = list(CONTRACTS[source].key_columns)
+        if keys:
+            self._set_aside_kept_elsewhere(source, keys, files)
+            first = len(self._names[source])
+            self._kept[source].append(pl.concat([  # one chunk per batch
+                c.good.select(keys).with_columns(pl.lit(first + n, pl.Int32).alias(FILE))
+                for n, c in enumerate(files)]))
+            self._names[source] += [c.landed.name for c in files]
+        if source == "agencies":
+            self._agencies |= {code for c in files for code in c.good["agency_code"].to_list()
+                               if code is not None}
+
+    def _set_aside_kept_elsewhere(self, source: str, keys: list[str],
+                                  files: list[CheckedFile]) -> None:
+        """Move the rows whose key an earlier file keeps from each file's good rows to its
+        repeats; an earlier file of the same batch counts too."""
+        stacked = pl.concat([c.good.select(*keys, LINE, pl.lit(n, pl.Int32).alias(FILE))
+                             for n, c in enumerate(files)])
+        if stacked.select(keys).n_unique() == stacked.height:  # as mostly: counted cheaply
+            before = self._kept_before(source, keys, stacked.select(keys))
+            if before.is_empty():
+                return
+        first = stacked.unique(subset=keys, keep="first", maintain_order=True).select(
+            *keys, pl.col(FILE).alias("_first"))
+        names = pl.DataFrame({"_first": range(len(files)),
+                              "_first_file": [c.landed.name for c in files]},
+                             schema={"_first": pl.Int32, "_first_file": pl.String})
+        hits = (stacked.join(first, on=keys, how="left")
+                .join(self._kept_before(source, keys, first.select(keys)), on=keys, how="left")
+                .join(names, on="_first", how="left")
+                .filter(pl.col("kept_file").is_not_null() | (pl.col(FILE) != pl.col("_first")))
+                .with_columns(pl.coalesce("kept_file", "_first_file").alias("kept_file")))
+        for (number,), rows in hits.partition_by(FILE, as_dict=True).items():
+            c = files[number]
+            c.good = c.good.filter(~pl.col(LINE).is_in(rows[LINE].implode()))
+            c.repeats = sorted(c.repeats + [
+                {"line": r[LINE], "key": "|".join(str(r[k]) for k in keys),
+                 "kept_file": r["kept_file"]} for r in rows.iter_rows(named=True)],
+                key=lambda d: d["line"])
+
+    def _kept_before(self, source: str, keys: list[str], wanted: pl.DataFrame) -> pl.DataFrame:
+        """The keys of ``wanted`` kept by a file before this batch, with that file's name."""
+        found = []
+        if self._kept[source]:
+            names = pl.DataFrame({FILE: range(len(self._names[source])),
+                                  "kept_file": self._names[source]},
+                                 schema={FILE: pl.Int32, "kept_file": pl.String})
+            # The batch is the smaller side: hashed once, the keys kept so far only probe it.
+            found.append(wanted.join(pl.concat(self._kept[source], rechunk=False), on=keys,
+                                     how="inner", build_side="prefer_left")
+                         .join(names, on=FILE, how="left").drop(FILE))
+        if self._con is not None and self._earlier[source]:
+            self._con.register("wanted_keys", loading.arrow(wanted))
+            try:
+                on = " and ".join(f"r.{c} = k.{c}" for c in keys)
+                found.append(pl.from_arrow(self._con.sql(
+                    f"select k.*, min(r._source_file) as kept_file from wanted_keys as k "
+                    f"join raw.{source} as r on {on} and r._run_id <> $run "
+                    f"and not list_contains($skip::varchar[], r._source_file) group by all",
+                    params={"run": self._run_id, "skip": self._corrected[source]}
+                ).to_arrow_table()).cast(wanted.schema | {"kept_file": pl.String}))
+            finally:
+                self._con.unregister("wanted_keys")
+        if not found:
+            return pl.DataFrame(schema=wanted.schema | {"kept_file": pl.String})
+        return pl.concat(found).unique(subset=keys, keep="first", maintain_order=True)
 
 
 def unknown_agencies(con, source: str, frame: pl.DataFrame,
@@ -490,9 +604,9 @@ def quarantine_rows(settings: Settings, c: CheckedFile, run_id: str,
 
 
 def settle(con, settings: Settings, c: CheckedFile, *, run_id: str,
-           synthetic: set[str], superseded: frozenset[str] = frozenset(),
-           known_agencies: frozenset[str] | None = None) -> FileOutcome:
-    """Load a checked file in one transaction, its bad rows to quarantine; or set it aside."""
+           synthetic: set[str]) -> FileOutcome:
+    """Load a checked and screened file in one transaction, its bad rows to quarantine; or
+    set it aside."""
     landed = c.landed
     if c.file_problems:
         quarantine_file(settings, landed, run_id, c.file_problems)
@@ -502,10 +616,7 @@ def settle(con, settings: Settings, c: CheckedFile, *, run_id: str,
                                  validation=c.outcomes)
         return FileOutcome(landed.source, landed.name, "rejected", problems=c.file_problems,
                            detail="; ".join(p.describe() for p in c.file_problems))
-    good = set_aside_unknown_agencies(con, c, c.good, known_agencies)
-    good, duplicates = split_loaded_elsewhere(con, landed.source, good, landed.name,
-                                              superseded)
-    duplicates = sorted(c.repeats + duplicates, key=lambda d: d["line"])
+    good, duplicates = c.good, c.repeats
     quarantined, qfile = quarantine_rows(settings, c, run_id)
     try:
         outcome = loading.load_file(
@@ -547,9 +658,8 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
         return report
     key = pseudonym_key_for(settings, pending, synthetic)
     check_form(loading.pseudonym_lengths(con))
-    # Files loaded before whose corrected version is in this run, until it replaces them.
-    awaiting = {(f.source, f.name) for f in pending
-                if loading.previous_version(con, f.source, f.name) is not None}
+    corrected = {(f.source, f.name) for f in pending
+                 if loading.previous_version(con, f.source, f.name) is not None}
     done = len(files) - len(pending)
     groups = [[f for f in pending if f.source == source] for source in LOAD_ORDER]
     # Agencies (reference data) first, so that facts find their agency in the same refresh;
@@ -563,22 +673,15 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
         for group in groups:
             yield from prepared_batches(group, settings, key)
 
-    known: dict[str, frozenset[str] | None] = {}
-    with closing(checked_ahead(validated_ahead(every_batch()))) as checked:
+    started: set[str] = set()
+    with closing(RunScreen(con, run_id, corrected)) as screen, \
+            closing(checked_ahead(validated_ahead(every_batch(), screen))) as checked:
         for c in checked:
             source = c.landed.source
-            if source not in known:
-                if progress:
-                    n_files = sum(f.source == source for f in pending)
-                    progress(f"loading {n_files} {source} file(s)")
-                # Agencies load first: what is known does not change while a later source loads.
-                known[source] = (None if source == "agencies" else
-                                 frozenset(loading.known_codes(con, "agencies", "agency_code")))
-            superseded = frozenset(name for src, name in awaiting
-                                   if src == source and name != c.landed.name)
-            outcome = settle(con, settings, c, run_id=run_id, synthetic=synthetic,
-                             superseded=superseded, known_agencies=known[source])
-            awaiting.discard((source, c.landed.name))
+            if progress and source not in started:
+                started.add(source)
+                progress(f"loading {sum(f.source == source for f in pending)} {source} file(s)")
+            outcome = settle(con, settings, c, run_id=run_id, synthetic=synthetic)
             report.outcomes.append(outcome)
             done += 1
             if progress:

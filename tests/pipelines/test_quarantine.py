@@ -228,6 +228,34 @@ def test_a_row_naming_an_unknown_agency_waits_in_quarantine_until_the_agency_is_
         con.close()
 
 
+def test_a_key_whose_first_row_waits_in_quarantine_loads_from_the_next_file(home):
+    """Only a row that loads keeps its key: the same id in a later file with a known agency
+    is loaded, not reported as a duplicate of a row that is not in the warehouse."""
+    (home.landing_dir / "agencies").mkdir()
+    (home.landing_dir / "agencies" / "agencies.csv").write_text(
+        "\n".join([AGENCIES, "A1,Lyon Part-Dieu,FRK,Auvergne-Rhône-Alpes,45.76,4.86"]))
+    folder = home.landing_dir / "interactions"
+    (folder / "day1.csv").write_text("\n".join([HEADER, row(1, "web").replace(",A1,", ",ZZ9,")]))
+    (folder / "day2.csv").write_text("\n".join([HEADER, row(1, "app"), row(2, "web")]))
+    con = connect_build(home.build_db)
+    try:
+        report = ingest_landing(con, home, "run-1")
+        assert [(o.file_name, o.n_rows, o.n_quarantined, o.n_duplicates)
+                for o in report.outcomes if o.source == "interactions"] == [
+            ("day1.csv", 0, 1, 0), ("day2.csv", 2, 0, 0)]
+        assert con.execute("select interaction_id, channel from raw.interactions order by 1"
+                           ).fetchall() == [("I1", "app"), ("I2", "web")]
+        # A later run's file repeating an id loaded by an earlier run is a duplicate of it.
+        (folder / "day3.csv").write_text("\n".join([HEADER, row(2, "sms"), row(3, "web")]))
+        report = ingest_landing(con, home, "run-2")
+        day3 = next(o for o in report.outcomes if o.file_name == "day3.csv")
+        assert (day3.n_rows, day3.n_duplicates) == (1, 1)
+        assert con.execute("select key, kept_file from meta.duplicate_rows").fetchall() == [
+            ("I2", "day2.csv")]
+    finally:
+        con.close()
+
+
 def test_a_warehouse_with_pseudonyms_of_an_earlier_form_is_refused_before_anything_loads(home):
     """New 12-character pseudonyms beside old 64-character ones would split every person."""
     from observatory.errors import user_facing
