@@ -242,7 +242,7 @@ def _to_pandas(frame: pl.DataFrame, contract) -> pd.DataFrame:
     ]
     pdf = frame.select(exprs).to_pandas()
     pdf.index = range(len(pdf))
-    return pdf.astype({c.name: PANDAS_TYPES[c.dtype][0] for c in contract.columns})
+    return pdf.astype({c.name: PANDAS_TYPES[c.dtype] for c in contract.columns})
 
 
 def _describe(kind: str, kw: dict, result: dict) -> str:
@@ -264,8 +264,6 @@ def _describe(kind: str, kw: dict, result: dict) -> str:
             return "duplicate key"
         case "expect_column_values_to_match_regex":
             return f"value does not match {kw['regex']}"
-        case "expect_column_values_to_be_in_type_list":
-            return f"wrong type {result.get('observed_value')}; expected {kw['type_list']}"
         case "expect_column_pair_values_a_to_be_greater_than_b":
             return f"{kw['column_A']} is less than {kw['column_B']}"
     return kind
