@@ -31,6 +31,28 @@ if callable(getattr(gx_expectation, "camel_to_snake", None)):  # GX internals: o
     gx_expectation.camel_to_snake = cache(gx_expectation.camel_to_snake)
 
 
+def _column_only(get_compute_domain):
+    """GX's ``get_compute_domain``, narrowed to its one column for a column's expectation.
+
+    Before each column expectation GX drops the rows where that column is missing, from the
+    whole frame: every other column is copied too, for nothing (some 0.15 s per million
+    contacts). What a column's expectation computes reads that column only.
+    """
+    def narrowed(self, domain_kwargs, domain_type, accessor_keys=None):
+        data, compute, accessor = get_compute_domain(self, domain_kwargs, domain_type,
+                                                     accessor_keys)
+        column = accessor.get("column")
+        if str(getattr(domain_type, "value", domain_type)) == "column" and column in data:
+            data = data[[column]]
+        return data, compute, accessor
+    return narrowed
+
+
+_Engine = getattr(gx_pandas_engine, "PandasExecutionEngine", None)
+if _Engine is not None and callable(getattr(_Engine, "get_compute_domain", None)):  # internals
+    _Engine.get_compute_domain = _column_only(_Engine.get_compute_domain)
+
+
 class _ConfigurationsPerRun:
     """Build each expectation's configuration once per validation run, not once per use.
 

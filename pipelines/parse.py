@@ -19,6 +19,7 @@ __all__ = ["FILE", "LINE", "Problem", "UnreadableFileError", "coerce", "coerce_f
 # Booleans as exports write them, French included (ROME's O/N, oui/non, vrai/faux).
 _TRUE = ("true", "t", "1", "yes", "y", "o", "oui", "vrai")
 _FALSE = ("false", "f", "0", "no", "n", "non", "faux")
+_BOOL_WORDS = {v: True for v in _TRUE} | {v: False for v in _FALSE}
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,8 @@ def _blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _parse_bool(name: str) -> pl.Expr:
-    mapping = {v: True for v in _TRUE} | {v: False for v in _FALSE}
     return (pl.col(name).cast(pl.String).str.to_lowercase()
-            .replace_strict(mapping, default=None, return_dtype=pl.Boolean))
+            .replace_strict(_BOOL_WORDS, default=None, return_dtype=pl.Boolean))
 
 
 def _dmy_to_iso(s: pl.Expr) -> pl.Expr:
@@ -182,16 +182,22 @@ _FAST_FORMATS = {
 
 
 def _fast_paths(frame: pl.DataFrame, contract: Contract, fmt: FileFormat) -> pl.DataFrame:
-    """Parse clean date and time columns strictly, which is several times faster.
+    """Parse clean date, time and boolean columns strictly, which is several times faster.
 
     A column where any value does not fit the one common format is left as text for the
     tolerant parser, which also reports each failing value.
     """
-    if fmt.dates == "dmy":
-        return frame
     replaced = {}
     for col in contract.columns:
-        if col.dtype not in _FAST_FORMATS or frame.schema.get(col.name) != pl.String:
+        if col.dtype == "bool" and frame.schema.get(col.name) == pl.String:
+            # A column holds a few spellings: read those, not every value in lower case.
+            values = frame[col.name].drop_nulls().unique()
+            spelt = {v: _BOOL_WORDS.get(v.lower()) for v in values} if values.len() <= 64 else {}
+            if spelt and None not in spelt.values():
+                replaced[col.name] = frame[col.name].replace_strict(
+                    spelt, default=None, return_dtype=pl.Boolean)
+        if col.dtype not in _FAST_FORMATS or frame.schema.get(col.name) != pl.String \
+                or fmt.dates == "dmy":
             continue
         dtype, formats = _FAST_FORMATS[col.dtype]
         for pattern in formats:
@@ -234,21 +240,17 @@ def coerce_files(frame: pl.DataFrame, contract: Contract, tz: str, fmt: FileForm
                  else pl.lit(None)).cast(POLARS_TYPES[c.dtype])
         for c in contract.columns
     }
-    present_exprs = [pl.col(c.name).is_not_null().alias(f"_present_{c.name}") for c in present]
-    both = frame.lazy().select(
-        pl.col(LINE), pl.col(FILE), *[e.alias(n) for n, e in typed_exprs.items()],
-        *present_exprs
-    ).with_columns(
-        # From the typed columns, so each (costly) parse runs once.
-        (pl.col(f"_present_{c.name}") & pl.col(c.name).is_null()).alias(f"_failed_{c.name}")
-        for c in present
-    ).collect()
-    typed = both.select(LINE, FILE, *typed_exprs)
-    failed_columns = [f"_failed_{c.name}" for c in present]
-    if not present or not any(both.select(pl.col(failed_columns).any()).row(0)):
+    typed = frame.select(pl.col(LINE), pl.col(FILE), *[e.alias(n) for n, e in typed_exprs.items()])
+    # A value fails when it is present but its parse is null: a column whose typed form has
+    # no more nulls than its text has no failure, which counting tells without a row-wise pass.
+    present = [c for c in present if typed[c.name].null_count() > frame[c.name].null_count()]
+    if not present:
         return typed, {}
-    failing = both.filter(pl.any_horizontal(failed_columns)).select(
-        FILE, LINE, *failed_columns).sort(FILE, LINE)
+    failed_columns = [f"_failed_{c.name}" for c in present]
+    failing = typed.select(
+        FILE, LINE, *[(frame[c.name].is_not_null() & pl.col(c.name).is_null()).alias(f)
+                      for c, f in zip(present, failed_columns, strict=True)]
+    ).filter(pl.any_horizontal(failed_columns)).sort(FILE, LINE)
     failures = {}
     for (number,), rows in failing.group_by(FILE, maintain_order=True):
         problems: list[Problem] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import hmac
+import hashlib
 import threading
 
 import polars as pl
@@ -20,8 +20,26 @@ SEPARATOR = "\x1f"
 LENGTH = 12
 
 
-def _mac(key: bytes, message: str) -> str:
-    return base64.urlsafe_b64encode(hmac.digest(key, message.encode(), "sha256")[:9]).decode()
+def _macs(key: bytes, messages: list[str]) -> list[str]:
+    """The pseudonym of each message: HMAC-SHA256's first 72 bits, in base64url.
+
+    HMAC is H((K ^ opad) || H((K ^ ipad) || m)) (RFC 2104). ``hmac.digest`` derives both
+    padded keys again for every message; here the two hash states that have absorbed them are
+    made once and copied, three times faster (the tests compare with ``hmac``).
+    """
+    if len(key) > hashlib.sha256().block_size:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(hashlib.sha256().block_size, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    out = []
+    for message in messages:
+        h = inner.copy()
+        h.update(message.encode())
+        o = outer.copy()
+        o.update(h.digest())
+        out.append(base64.urlsafe_b64encode(o.digest()[:9]).decode())
+    return out
 
 
 class OutdatedPseudonymsError(RuntimeError):
@@ -74,7 +92,7 @@ class _Known:
             new = found.filter(pl.col("pseudonym").is_null())["raw"]
             if new.len():
                 minted = pl.DataFrame({"raw": new, "pseudonym": pl.Series(
-                    [_mac(key, prefix + value) for value in new.to_list()], dtype=pl.String)})
+                    _macs(key, [prefix + value for value in new.to_list()]), dtype=pl.String)})
                 table = pl.concat([table, minted], rechunk=False)
                 if table.n_chunks() > 64:
                     table = table.rechunk()

@@ -54,6 +54,23 @@ def test_types_and_failures_are_reported_by_line(tmp_path):
     }
 
 
+@pytest.mark.parametrize("last", ["Oui", "maybe"])
+def test_booleans_are_read_in_any_spelling_and_case(tmp_path, last):
+    """Clean columns take the fast path (their few spellings), a column with one bad value the
+    tolerant one: both read the same words, and only the bad value fails."""
+    spellings = ["TRUE", "false", "Vrai", "non", "1", "0", "y", "N", last]
+    header = ("person_id,registered_on,birth_year,sex,education_level,agency_code,"
+              "support_tier,digital_skills,has_disability")
+    path = write(tmp_path, "j.csv", "\n".join(
+        [header] + [f"P{i},2024-01-31,1990,F,low,A1,guided,basic,{v}"
+                    for i, v in enumerate(spellings)]) + "\n")
+    typed, problems, _ = coerce(read_landed(path)[0], JOBSEEKERS, "Europe/Paris")
+    expected = [True, False, True, False, True, False, True, False]
+    assert typed["has_disability"].to_list() == expected + [True if last == "Oui" else None]
+    assert [(p.column, p.lines) for p in problems] == (
+        [] if last == "Oui" else [("has_disability", (10,))])
+
+
 def test_naive_times_are_local_to_the_pes_and_offsets_are_respected(tmp_path):
     header = ",".join(c.name for c in INTERACTIONS.columns if c.required)
     rows = [

@@ -26,6 +26,15 @@ def test_person_ids_become_hmac_sha256_of_the_key():
     assert pseudonymise(frame, JOBSEEKERS, b"k2")["person_id"][0] != out["person_id"][0]
 
 
+@pytest.mark.parametrize("key", [b"k", b"k" * 64, b"k" * 65, bytes(range(200))])
+def test_keys_of_any_length_give_the_hmac_of_the_standard_library(key):
+    """Pseudonyms are computed from pre-keyed hash states: shorter, block-sized and longer
+    keys (hashed first) all match hmac.new."""
+    frame = pl.DataFrame({"person_id": [f"P{i}" for i in range(50)]})
+    out = pseudonymise(frame, JOBSEEKERS, key)
+    assert out["person_id"].to_list() == [expected(key, "person", f"P{i}") for i in range(50)]
+
+
 def test_party_id_follows_party_type_and_joins_the_register():
     frame = pl.DataFrame({
         "party_type": ["jobseeker", "employer", "jobseeker"],
