@@ -262,9 +262,17 @@ def _to_pandas(frame: pl.DataFrame, contract) -> pd.DataFrame:
         if c.dtype == "timestamp" else pl.col(c.name)
         for c in contract.columns
     ]
+    booleans = [c.name for c in contract.columns if c.dtype == "bool"]
     pdf = frame.select(exprs).to_pandas()
     pdf.index = range(len(pdf))
-    return pdf.astype({c.name: PANDAS_TYPES[c.dtype] for c in contract.columns})
+    pdf = pdf.astype({c.name: PANDAS_TYPES[c.dtype] for c in contract.columns
+                      if c.dtype != "bool"})
+    # A boolean column with gaps comes as Python objects; built from its values and its mask
+    # instead, it costs nothing.
+    for name in booleans:
+        pdf[name] = pd.arrays.BooleanArray(frame[name].fill_null(False).to_numpy(),
+                                           frame[name].is_null().to_numpy())
+    return pdf
 
 
 def _describe(kind: str, kw: dict, result: dict) -> str:
