@@ -268,7 +268,7 @@ def _to_pandas(frame: pl.DataFrame, contract) -> pd.DataFrame:
     pdf = pdf.astype({c.name: PANDAS_TYPES[c.dtype] for c in contract.columns
                       if c.dtype != "bool"})
     # A boolean column with gaps comes as Python objects; built from its values and its mask
-    # instead, it costs nothing.
+    # instead, it costs next to nothing.
     for name in booleans:
         pdf[name] = pd.arrays.BooleanArray(frame[name].fill_null(False).to_numpy(),
                                            frame[name].is_null().to_numpy())
