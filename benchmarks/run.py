@@ -134,8 +134,9 @@ def main() -> int:
 
     con = connect_build(settings.build_db)
     with measured(stages, "ingest with validation (all sources)",
-                  note="read, type and pseudonymise (a thread) + GX suite per batch of up to "
-                       "300,000 rows (a second thread) + load, one transaction per file "
+                  note="read, type and pseudonymise (a thread) + GX suite and key screening "
+                       "per batch of up to 300,000 rows (a second thread) + load, one "
+                       "transaction per file "
                        "(while the next batches are checked)") as st:
         report = ingest_landing(con, settings, run_id="benchmark")
         st.rows = report.n_rows_loaded
