@@ -451,8 +451,10 @@ class RunScreen:
             "select distinct agency_code from raw.agencies where agency_code is not null "
             "and not list_contains(?::varchar[], _source_file)",
             [self._corrected["agencies"]]).fetchall())
-        # Per source: the keys kept in this run, with the number of the file keeping them.
-        self._kept: dict[str, list[pl.DataFrame]] = {source: [] for source in CONTRACTS}
+        # Per source: the keys kept in this run, with the number of the file keeping them, a
+        # chunk per batch with each key column's lowest and highest value.
+        self._kept: dict[str, list[tuple[pl.DataFrame, tuple | None]]] = {
+            source: [] for source in CONTRACTS}
         self._names: dict[str, list[str]] = {source: [] for source in CONTRACTS}
         self._con = None
         if any(self._earlier.values()):
@@ -475,9 +477,9 @@ class RunScreen:
         if keys:
             self._set_aside_kept_elsewhere(source, keys, files)
             first = len(self._names[source])
-            self._kept[source].append(pl.concat([  # one chunk per batch
-                c.good.select(keys).with_columns(pl.lit(first + n, pl.Int32).alias(FILE))
-                for n, c in enumerate(files)]))
+            chunk = pl.concat([c.good.select(keys).with_columns(
+                pl.lit(first + n, pl.Int32).alias(FILE)) for n, c in enumerate(files)])
+            self._kept[source].append((chunk, _bounds(chunk, keys)))
             self._names[source] += [c.landed.name for c in files]
         if source == "agencies":
             self._agencies |= {code for c in files for code in c.good["agency_code"].to_list()
@@ -514,12 +516,16 @@ class RunScreen:
     def _kept_before(self, source: str, keys: list[str], wanted: pl.DataFrame) -> pl.DataFrame:
         """The keys of ``wanted`` kept by a file before this batch, with that file's name."""
         found = []
-        if self._kept[source]:
+        # Only chunks whose key ranges overlap the batch's can hold one of its keys: with ids
+        # that grow from file to file, as exports' mostly do, none is probed at all.
+        bounds = _bounds(wanted, keys)
+        near = [chunk for chunk, kept in self._kept[source] if _overlap(kept, bounds)]
+        if near:
             names = pl.DataFrame({FILE: range(len(self._names[source])),
                                   "kept_file": self._names[source]},
                                  schema={FILE: pl.Int32, "kept_file": pl.String})
             # The batch is the smaller side: hashed once, the keys kept so far only probe it.
-            found.append(wanted.join(pl.concat(self._kept[source], rechunk=False), on=keys,
+            found.append(wanted.join(pl.concat(near, rechunk=False), on=keys,
                                      how="inner", build_side="prefer_left")
                          .join(names, on=FILE, how="left").drop(FILE))
         if self._con is not None and self._earlier[source]:
@@ -537,6 +543,23 @@ class RunScreen:
         if not found:
             return pl.DataFrame(schema=wanted.schema | {"kept_file": pl.String})
         return pl.concat(found).unique(subset=keys, keep="first", maintain_order=True)
+
+
+def _bounds(frame: pl.DataFrame, keys: list[str]) -> tuple | None:
+    """Each key column's lowest and highest value in ``frame``; None when it has no key."""
+    if frame.is_empty():
+        return None
+    row = frame.select(*[pl.col(k).min().alias(f"min {k}") for k in keys],
+                       *[pl.col(k).max().alias(f"max {k}") for k in keys]).row(0)
+    if None in row:
+        return None
+    return tuple(zip(row[:len(keys)], row[len(keys):], strict=True))
+
+
+def _overlap(a: tuple | None, b: tuple | None) -> bool:
+    """Whether frames of key ranges ``a`` and ``b`` may share a key."""
+    return a is not None and b is not None and all(
+        lo_a <= hi_b and lo_b <= hi_a for (lo_a, hi_a), (lo_b, hi_b) in zip(a, b, strict=True))
 
 
 def unknown_agencies(con, source: str, frame: pl.DataFrame,

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import polars as pl
 import pytest
 
 from observatory.cli import main
@@ -280,3 +281,26 @@ def test_a_warehouse_with_pseudonyms_of_an_earlier_form_is_refused_before_anythi
                            "from raw.interactions").fetchall() == before
     finally:
         con.close()
+
+
+def test_key_ranges_rule_out_only_batches_that_cannot_share_a_key():
+    """The screen skips kept chunks by each key column's range; a shared key needs every
+    column's ranges to meet (person_id + registered_on for job-seekers)."""
+    from datetime import date
+
+    from pipelines.ingest import _bounds, _overlap
+
+    keys = ["person_id", "registered_on"]
+    kept = _bounds(pl.DataFrame({"person_id": ["b", "d"],
+                                 "registered_on": [date(2024, 1, 1), date(2024, 3, 1)]}), keys)
+    assert kept == (("b", "d"), (date(2024, 1, 1), date(2024, 3, 1)))
+
+    def batch(ids, days):
+        return _bounds(pl.DataFrame({"person_id": ids, "registered_on": days}), keys)
+
+    assert _overlap(kept, batch(["a", "d"], [date(2024, 3, 1)] * 2))      # ends touch
+    assert not _overlap(kept, batch(["e", "f"], [date(2024, 2, 1)] * 2))  # ids all after
+    assert not _overlap(kept, batch(["c", "c"], [date(2024, 4, 1)] * 2))  # dates all after
+    assert not _overlap(kept, batch([None, None], [date(2024, 2, 1)] * 2))  # no key at all
+    assert not _overlap(kept, _bounds(pl.DataFrame(schema={"person_id": pl.String,
+                                                          "registered_on": pl.Date}), keys))
