@@ -670,8 +670,9 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
     synthetic = synthetic_hashes(settings.landing_dir)
     pending: list[LandedFile] = []
     seen: dict[str, str] = {}
+    loaded = loading.loaded_files(con)  # one query, not two per landed file
     for landed in files:
-        first = loading.is_loaded(con, landed.content_hash) or seen.get(landed.content_hash)
+        first = loaded.get(landed.content_hash) or seen.get(landed.content_hash)
         if first:
             report.outcomes.append(skip_duplicate(con, landed, run_id, first))
         else:
@@ -681,8 +682,8 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
         return report
     key = pseudonym_key_for(settings, pending, synthetic)
     check_form(loading.pseudonym_lengths(con))
-    corrected = {(f.source, f.name) for f in pending
-                 if loading.previous_version(con, f.source, f.name) is not None}
+    named = {(source, name) for source, name in (where.split("/", 1) for where in loaded.values())}
+    corrected = {(f.source, f.name) for f in pending if (f.source, f.name) in named}
     done = len(files) - len(pending)
     groups = [[f for f in pending if f.source == source] for source in LOAD_ORDER]
     # Agencies (reference data) first, so that facts find their agency in the same refresh;

@@ -27,11 +27,10 @@ def previous_version(con: duckdb.DuckDBPyConnection, source: str, file_name: str
     return rows[0][0] if rows else None
 
 
-def is_loaded(con: duckdb.DuckDBPyConnection, content_hash: str) -> str | None:
-    """The file name under which this exact content was loaded, if it was."""
-    rows = con.execute("select source || '/' || file_name from meta.loaded_files "
-                       "where content_hash = ?", [content_hash]).fetchall()
-    return rows[0][0] if rows else None
+def loaded_files(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each content loaded, by content hash: the ``source/file name`` it was loaded under."""
+    return dict(con.execute("select content_hash, source || '/' || file_name "
+                            "from meta.loaded_files").fetchall())
 
 
 def known_codes(con: duckdb.DuckDBPyConnection, source: str, column: str) -> set[str]:
