@@ -693,7 +693,8 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
     groups = [group for group in groups if group]
 
     def every_batch() -> Iterator[tuple[list[CheckedFile], pl.DataFrame | None]]:
-        # Checking needs no database: the next source is checked while this one loads.
+        # Checking reads the database through a cursor of its own (the screen): the next
+        # source is checked while this one loads.
         for group in groups:
             yield from prepared_batches(group, settings, key)
 
