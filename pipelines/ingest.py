@@ -400,16 +400,14 @@ def split_repeats(source: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[
                     "kept_file": "(same file)"} for r in repeats.iter_rows(named=True)]
 
 
-def split_loaded_elsewhere(con, source: str, frame: pl.DataFrame, file_name: str | None,
-                           superseded: frozenset[str] = frozenset()
+def split_loaded_elsewhere(con, source: str, frame: pl.DataFrame
                            ) -> tuple[pl.DataFrame, list[dict]]:
-    """Set aside the rows whose key another file already loaded (``file_name=None``: any
-    file, as on replay), reported with the file that keeps it. Files in ``superseded`` have
-    a corrected version waiting in this run: their rows are about to go and keep nothing."""
+    """Set aside the rows whose key a loaded file already holds, as on replay, reported with
+    the file that keeps it."""
     keys = list(CONTRACTS[source].key_columns)
     if not keys or frame.is_empty():
         return frame, []
-    elsewhere = loading.keys_loaded_elsewhere(con, source, frame, keys, file_name, superseded)
+    elsewhere = loading.keys_loaded_elsewhere(con, source, frame, keys)
     if elsewhere.is_empty():
         return frame, []
     hit = frame.join(elsewhere, on=keys, how="inner")
@@ -418,12 +416,11 @@ def split_loaded_elsewhere(con, source: str, frame: pl.DataFrame, file_name: str
               "kept_file": r["kept_file"]} for r in hit.iter_rows(named=True)])
 
 
-def split_duplicates(con, source: str, frame: pl.DataFrame, file_name: str | None
-                     ) -> tuple[pl.DataFrame, list[dict]]:
-    """Keep the first row of each key; report repeats within the frame and rows whose key
-    another file already loaded (``file_name=None``: any file, as on replay)."""
+def split_duplicates(con, source: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
+    """Keep the first row of each key; report repeats within the frame and rows whose key a
+    loaded file already holds (quarantine replay)."""
     first, repeats = split_repeats(source, frame)
-    kept, elsewhere = split_loaded_elsewhere(con, source, first, file_name)
+    kept, elsewhere = split_loaded_elsewhere(con, source, first)
     return kept, sorted(repeats + elsewhere, key=lambda d: d["line"])
 
 
@@ -447,10 +444,8 @@ class RunScreen:
             f"select exists (select 1 from raw.{source} "
             "where not list_contains(?::varchar[], _source_file))",
             [self._corrected[source]]).fetchall()[0][0] for source in CONTRACTS}
-        self._agencies = frozenset(code for (code,) in con.execute(
-            "select distinct agency_code from raw.agencies where agency_code is not null "
-            "and not list_contains(?::varchar[], _source_file)",
-            [self._corrected["agencies"]]).fetchall())
+        self._agencies = frozenset(loading.known_codes(con, "agencies", "agency_code",
+                                                       self._corrected["agencies"]))
         # Per source: the keys kept in this run, with the number of the file keeping them, a
         # chunk per batch with each key column's lowest and highest value.
         self._kept: dict[str, list[tuple[pl.DataFrame, tuple | None]]] = {
@@ -529,17 +524,8 @@ class RunScreen:
                                      how="inner", build_side="prefer_left")
                          .join(names, on=FILE, how="left").drop(FILE))
         if self._con is not None and self._earlier[source]:
-            self._con.register("wanted_keys", loading.arrow(wanted))
-            try:
-                on = " and ".join(f"r.{c} = k.{c}" for c in keys)
-                found.append(pl.from_arrow(self._con.sql(
-                    f"select k.*, min(r._source_file) as kept_file from wanted_keys as k "
-                    f"join raw.{source} as r on {on} and r._run_id <> $run "
-                    f"and not list_contains($skip::varchar[], r._source_file) group by all",
-                    params={"run": self._run_id, "skip": self._corrected[source]}
-                ).to_arrow_table()).cast(wanted.schema | {"kept_file": pl.String}))
-            finally:
-                self._con.unregister("wanted_keys")
+            found.append(loading.keys_loaded_elsewhere(
+                self._con, source, wanted, keys, self._corrected[source], not_run=self._run_id))
         if not found:
             return pl.DataFrame(schema=wanted.schema | {"kept_file": pl.String})
         return pl.concat(found).unique(subset=keys, keep="first", maintain_order=True)

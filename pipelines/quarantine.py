@@ -117,7 +117,7 @@ def replay(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str,
         id_of = {r["line"]: r["quarantine_id"] for r in records}
         good = checked.frame.filter(~pl.col(LINE).is_in(list(checked.row_reasons)))
         good = set_aside_unknown_agencies(con, checked, good)
-        good, duplicates = split_duplicates(con, src, good, None)
+        good, duplicates = split_duplicates(con, src, good)
         replayed = [id_of[line] for line in good[LINE].to_list()]
         already = [id_of[d["line"]] for d in duplicates]
         still_open = {id_of[line]: reasons for line, reasons in checked.row_reasons.items()}

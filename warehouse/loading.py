@@ -33,10 +33,13 @@ def loaded_files(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
                             "from meta.loaded_files").fetchall())
 
 
-def known_codes(con: duckdb.DuckDBPyConnection, source: str, column: str) -> set[str]:
-    """The distinct values of ``column`` in raw.<source> (say, the agency codes loaded)."""
+def known_codes(con: duckdb.DuckDBPyConnection, source: str, column: str,
+                skip_files: list[str] | tuple[str, ...] = ()) -> set[str]:
+    """The distinct values of ``column`` in raw.<source> (say, the agency codes loaded),
+    leaving out the rows of the files named in ``skip_files``."""
     return {code for (code,) in con.execute(
-        f"select distinct {column} from raw.{source} where {column} is not null").fetchall()}
+        f"select distinct {column} from raw.{source} where {column} is not null "
+        "and not list_contains(?::varchar[], _source_file)", [list(skip_files)]).fetchall()}
 
 
 def pseudonym_lengths(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -52,25 +55,25 @@ def pseudonym_lengths(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def keys_loaded_elsewhere(con: duckdb.DuckDBPyConnection, source: str, frame: pl.DataFrame,
-                          cols: list[str], file_name: str | None,
-                          ignored: frozenset[str] = frozenset()) -> pl.DataFrame:
-    """Which keys (columns ``cols``) of ``frame`` raw.<source> already holds from another file
-    (all files if None), leaving out the rows of the files named in ``ignored``."""
+                          cols: list[str], skip_files: list[str] | tuple[str, ...] = (),
+                          not_run: str | None = None) -> pl.DataFrame:
+    """Which keys (columns ``cols``) of ``frame`` raw.<source> already holds, with the first
+    file holding each, leaving out the rows of the files named in ``skip_files`` and, when
+    given, the rows loaded by the run ``not_run``."""
     con.register("incoming_keys", arrow(frame).select(cols))
     try:
-        skip = sorted(ignored | ({file_name} if file_name is not None else set()))
         on = " and ".join(f"r.{c} = k.{c}" for c in cols)
         found = con.sql(
             f"select k.*, min(r._source_file) as kept_file from incoming_keys as k "
-            f"join raw.{source} as r on {on} "
+            f"join raw.{source} as r on {on} and r._run_id is distinct from $run "
             f"and not list_contains($skip::varchar[], r._source_file) group by all",
-            params={"skip": skip}).to_arrow_table()
+            params={"skip": list(skip_files), "run": not_run}).to_arrow_table()
+        schema = {**{c: frame.schema[c] for c in cols}, "kept_file": pl.String}
         # Mostly nothing: an empty answer is built without waiting for Polars' threads, which
         # are busy checking the next files.
         if found.num_rows == 0:
-            return pl.DataFrame(schema={**{c: frame.schema[c] for c in cols},
-                                        "kept_file": pl.String})
-        return pl.from_arrow(found)
+            return pl.DataFrame(schema=schema)
+        return pl.from_arrow(found).cast(schema)
     finally:
         con.unregister("incoming_keys")
 
